@@ -1,0 +1,52 @@
+# HelloApi: see README.md. Every target runs on a bare machine; the test bed
+# tools are built into ~/.cache/hello-testbed on first use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+TESTBED := testbed/cluster.sh
+CARGO ?= cargo
+
+.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed up down
+
+help:
+	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
+	@echo "make cluster-down   stop every process the test bed started"
+	@echo "make test           every test tier (lint, unit, test bed)"
+	@echo "make up / down      the whole product on this machine (needs the real node, issue #7)"
+
+tools:
+	testbed/install.sh all
+
+cluster:
+	$(TESTBED) up
+	@echo "run: . .testbed/env && kubectl get --raw /readyz"
+
+cluster-down:
+	$(TESTBED) down
+
+cluster-status:
+	$(TESTBED) status
+
+build:
+	$(CARGO) build --workspace --locked
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	for f in testbed/*.sh testbed/tests/*.sh .ci/run; do bash -n "$$f"; done
+
+# Unit tests and the smoke tests against the test bed, in one cargo run; the
+# test bed is started if needed and stopped again if this target started it.
+test-rust:
+	testbed/with-testbed.sh $(CARGO) test --workspace --locked
+
+# The test bed's own lifecycle (a second, temporary test bed).
+test-testbed:
+	testbed/tests/lifecycle.sh
+
+test: lint test-rust test-testbed
+
+up:
+	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2
+	@exit 2
+
+down: cluster-down

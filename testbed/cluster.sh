@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# The local test bed: etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler and a single-node KRaft Kafka, all on loopback.
+#
+#   testbed/cluster.sh up       start (idempotent) and write $HELLO_TESTBED_DIR/env
+#   testbed/cluster.sh down     stop every process it started, by pid
+#   testbed/cluster.sh status   show each component
+#
+# HELLO_TESTBED_DIR (default <repo>/.testbed) holds state, logs and pids. Ports
+# are picked free at start, so two clones can each run one at the same time;
+# HELLO_TESTBED_API_PORT, HELLO_TESTBED_KAFKA_PORT (etc., see pick_ports) pin one.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+. "$here/versions.env"
+
+work=${HELLO_TESTBED_DIR:-$repo/.testbed}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+pki=$work/pki
+logs=$work/logs
+pids=$work/pids
+# Start order; `down` stops in reverse.
+components=(etcd kube-apiserver kube-controller-manager kube-scheduler kafka)
+
+say() { printf '==> testbed: %s\n' "$*" >&2; }
+fail() {
+  printf '\ntestbed FAILED at step "%s": %s\n' "$1" "$2" >&2
+  [ -n "${3:-}" ] && [ -f "$3" ] && { printf -- '--- last lines of %s ---\n' "$3" >&2; tail -n 25 "$3" >&2; }
+  exit 1
+}
+
+pid_of() { cat "$pids/$1.pid" 2>/dev/null; }
+
+# A pid counts as ours only while its command line names this work directory,
+# so a recycled pid is never mistaken for (or killed as) a test bed process.
+owned() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$work"; }
+
+alive() {
+  local pid
+  pid=$(pid_of "$1") || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && owned "$pid"
+}
+
+start() {
+  local name=$1
+  shift
+  # 9>&-: the daemon must not inherit the lock that `up` holds.
+  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$pids/$name.pid"
+}
+
+# wait_until NAME SECONDS CHECK...: polls CHECK; names the component and its log
+# if the process dies or the check never passes.
+wait_until() {
+  local name=$1 timeout=$2 deadline
+  shift 2
+  deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    alive "$name" || fail "start $name" "the process exited; its log is $logs/$name.log" "$logs/$name.log"
+    [ $SECONDS -lt $deadline ] || fail "start $name" "not ready after ${timeout}s; its log is $logs/$name.log" "$logs/$name.log"
+    sleep 0.3
+  done
+}
+
+load_ports() { [ -f "$work/ports.env" ] && . "$work/ports.env"; }
+
+# Free ports below the kernel's ephemeral range, so outgoing connections do
+# not grab them between the pick and the bind.
+pick_ports() {
+  python3 - "$@" <<'PY' >"$work/ports.env"
+import os, random, socket, sys
+names, held = sys.argv[1:], []
+for port in random.sample(range(20000, 32000), 400):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+    if len(held) == len(names):
+        break
+for name, s in zip(names, held):
+    # HELLO_TESTBED_<NAME> pins a port (to reproduce a clash, or for firewalls).
+    port = os.environ.get(f"HELLO_TESTBED_{name}") or s.getsockname()[1]
+    print(f"{name}={port}")
+PY
+  . "$work/ports.env"
+}
+
+port_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+
+gen_pki() {
+  [ -f "$pki/.complete" ] && return 0
+  say "generating certificates in $pki"
+  rm -rf "$pki" && mkdir -p "$pki"
+  (
+    cd "$pki"
+    set -e
+    ec() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2"; }
+    sign() {
+      printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n%s\n' "$2" "${3:-}" >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out "$1.crt" -extfile "$1.ext"
+    }
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+      -keyout ca.key -out ca.crt -subj "/CN=hello-testbed-ca"
+    ec apiserver "/CN=kube-apiserver"
+    sign apiserver serverAuth \
+      "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    ec admin "/O=system:masters/CN=hello-testbed-admin"
+    sign admin clientAuth
+    ec controller-manager "/CN=system:kube-controller-manager"
+    sign controller-manager clientAuth
+    ec scheduler "/CN=system:kube-scheduler"
+    sign scheduler clientAuth
+    ec apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+    sign apiserver-kubelet-client clientAuth
+    # Service-account tokens are signed with this key pair.
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key
+    openssl pkey -in sa.key -pubout -out sa.pub
+    rm -f ./*.csr ./*.ext
+  ) >"$logs/pki.log" 2>&1 || fail "generate certificates" "openssl failed" "$logs/pki.log"
+  touch "$pki/.complete"
+}
+
+write_kubeconfig() { # FILE CLIENT-CERT-NAME
+  cat >"$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: hello-testbed
+  cluster:
+    server: https://127.0.0.1:$API_PORT
+    certificate-authority: $pki/ca.crt
+users:
+- name: $2
+  user:
+    client-certificate: $pki/$2.crt
+    client-key: $pki/$2.key
+contexts:
+- name: hello-testbed
+  context: {cluster: hello-testbed, user: $2}
+current-context: hello-testbed
+EOF
+}
+
+kafka_dir() { "$here/install.sh" --print-kafka-dir; }
+
+kafka_java() { # CLASS ARGS...: runs a Kafka main class from the cached jars
+  local class=$1
+  shift
+  java -Xmx256m -cp "$(kafka_dir)/libs/*" -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" "$class" "$@"
+}
+
+write_kafka_config() {
+  mkdir -p "$work/kafka"
+  cat >"$work/kafka/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$work/kafka/data
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+# Like MSK Serverless: clients must create their topics themselves.
+auto.create.topics.enable=false
+EOF
+  cat >"$work/kafka/log4j2.properties" <<'EOF'
+status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = OUT
+logger.quiet.name = org.apache.kafka.clients
+logger.quiet.level = WARN
+EOF
+}
+
+healthy_http() { # URL [curl args]: true when the body is exactly "ok"
+  local url=$1
+  shift
+  [ "$(curl -fsS --max-time 3 "$@" "$url")" = ok ]
+}
+
+apiserver_ready() {
+  healthy_http "https://127.0.0.1:$API_PORT/readyz" --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key"
+}
+
+kafka_ready() {
+  # A Metadata request through the admin client; a listening socket alone is
+  # not a working broker.
+  timeout 30 java -Xmx256m -cp "$(kafka_dir)/libs/*" -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --list
+}
+
+kafka_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") 2>/dev/null; }
+
+all_up() {
+  load_ports || return 1
+  local c
+  for c in "${components[@]}"; do alive "$c" || return 1; done
+  apiserver_ready && kafka_port_open
+}
+
+write_env() {
+  local path_entries
+  path_entries=$("$here/install.sh" --print-path | paste -sd: -)
+  cat >"$work/env.partial" <<EOF
+# Written by testbed/cluster.sh; source it: . $work/env
+export HELLO_TESTBED_DIR=$work
+export KUBECONFIG=$work/kubeconfig
+export HELLO_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
+export PATH=$path_entries:\$PATH
+EOF
+  mv "$work/env.partial" "$work/env"
+}
+
+stop_all() {
+  local i c pid
+  rm -f "$work/env"
+  for ((i = ${#components[@]} - 1; i >= 0; i--)); do
+    c=${components[i]}
+    pid=$(pid_of "$c") || continue
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && owned "$pid"; then
+      say "stopping $c (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && { say "$c ignored SIGTERM; killing"; kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    rm -f "$pids/$c.pid"
+  done
+  # Anything else still naming this work directory (a child that outlived
+  # its parent) goes too: `down` leaves no process behind.
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && owned "$pid" && ! grep -q 'cluster.sh' "/proc/$pid/cmdline" 2>/dev/null &&
+      { say "killing leftover pid $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+  done
+  return 0
+}
+
+up() {
+  exec 9>"$work/.lock"
+  flock --timeout 600 9 || fail "lock" "another cluster.sh holds $work/.lock"
+  if all_up; then
+    write_env
+    say "already running; . $work/env"
+    return 0
+  fi
+  stop_all
+  mkdir -p "$logs" "$pids"
+  "$here/install.sh" all || fail "install tools" "testbed/install.sh failed"
+  local kbin ebin
+  kbin=$("$here/install.sh" --print-path | sed -n 1p)
+  ebin=$("$here/install.sh" --print-path | sed -n 2p)
+
+  # From here on, a failure tears down what did start: a half-started test
+  # bed is never left looking ready.
+  trap 'rc=$?; [ $rc -ne 0 ] && stop_all; exit $rc' EXIT
+
+  gen_pki
+  pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT
+  write_kubeconfig "$work/kubeconfig" admin
+  write_kubeconfig "$work/controller-manager.kubeconfig" controller-manager
+  write_kubeconfig "$work/scheduler.kubeconfig" scheduler
+
+  say "etcd $ETCD_VERSION on 127.0.0.1:$ETCD_PORT"
+  rm -rf "$work/etcd"
+  port_free "$ETCD_PORT" || fail "start etcd" "port $ETCD_PORT is already in use"
+  start etcd "$ebin/etcd" --name testbed --data-dir "$work/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "testbed=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
+  wait_until etcd 30 bash -c "curl -fsS --max-time 2 http://127.0.0.1:$ETCD_PORT/health | grep -q '\"health\":\"true\"'"
+
+  say "kube-apiserver $KUBERNETES_VERSION on https://127.0.0.1:$API_PORT"
+  port_free "$API_PORT" || fail "start kube-apiserver" "port $API_PORT is already in use"
+  start kube-apiserver "$kbin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --secure-port "$API_PORT" \
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+    --client-ca-file "$pki/ca.crt" \
+    --authorization-mode Node,RBAC \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/16 \
+    --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+    --allow-privileged=true --profiling=false --cert-dir "$pki/apiserver-generated"
+  wait_until kube-apiserver 90 apiserver_ready
+
+  local kcm_cfg=$work/controller-manager.kubeconfig sched_cfg=$work/scheduler.kubeconfig
+  say "kube-controller-manager on 127.0.0.1:$KCM_PORT"
+  port_free "$KCM_PORT" || fail "start kube-controller-manager" "port $KCM_PORT is already in use"
+  start kube-controller-manager "$kbin/kube-controller-manager" \
+    --kubeconfig "$kcm_cfg" --authentication-kubeconfig "$kcm_cfg" --authorization-kubeconfig "$kcm_cfg" \
+    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$work/controller-manager-certs" \
+    --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+    --use-service-account-credentials \
+    --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
+    --leader-elect=false --profiling=false
+
+  say "kube-scheduler on 127.0.0.1:$SCHEDULER_PORT"
+  port_free "$SCHEDULER_PORT" || fail "start kube-scheduler" "port $SCHEDULER_PORT is already in use"
+  start kube-scheduler "$kbin/kube-scheduler" \
+    --kubeconfig "$sched_cfg" --authentication-kubeconfig "$sched_cfg" --authorization-kubeconfig "$sched_cfg" \
+    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --cert-dir "$work/scheduler-certs" \
+    --leader-elect=false --profiling=false
+
+  say "kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
+  port_free "$KAFKA_PORT" || fail "start kafka" "port $KAFKA_PORT is already in use"
+  rm -rf "$work/kafka"
+  write_kafka_config
+  local cluster_id
+  cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>"$logs/kafka-format.log") ||
+    fail "format kafka storage" "StorageTool random-uuid failed" "$logs/kafka-format.log"
+  kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$work/kafka/server.properties" >>"$logs/kafka-format.log" 2>&1 ||
+    fail "format kafka storage" "StorageTool format failed" "$logs/kafka-format.log"
+  start kafka java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" \
+    -cp "$(kafka_dir)/libs/*" kafka.Kafka "$work/kafka/server.properties"
+
+  wait_until kube-controller-manager 60 healthy_http "https://127.0.0.1:$KCM_PORT/healthz" -k
+  wait_until kube-scheduler 60 healthy_http "https://127.0.0.1:$SCHEDULER_PORT/healthz" -k
+  wait_until kafka 90 kafka_port_open
+  wait_until kafka 90 kafka_ready
+
+  trap - EXIT
+  write_env
+  say "ready: . $work/env   (logs in $logs)"
+}
+
+status() {
+  load_ports || { echo "no test bed in $work"; return 1; }
+  local c rc=0
+  for c in "${components[@]}"; do
+    if alive "$c"; then printf '%-24s running  pid %s\n' "$c" "$(pid_of "$c")"; else printf '%-24s stopped\n' "$c"; rc=1; fi
+  done
+  printf 'apiserver https://127.0.0.1:%s  kafka 127.0.0.1:%s  logs %s\n' "$API_PORT" "$KAFKA_PORT" "$logs"
+  return $rc
+}
+
+case "${1:-}" in
+  up) up ;;
+  down)
+    exec 9>"$work/.lock"
+    flock --timeout 600 9 || fail "lock" "another cluster.sh holds $work/.lock"
+    stop_all
+    say "stopped"
+    ;;
+  status) status ;;
+  *)
+    echo "usage: $0 up|down|status" >&2
+    exit 2
+    ;;
+esac

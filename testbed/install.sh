@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Builds every tool of the local test bed into a versioned cache and reuses it.
+#
+#   testbed/install.sh [kubernetes|etcd|helm|kafka|all]   (default: all)
+#   testbed/install.sh --print-path                          PATH entries, one per line
+#
+# Each tool lives in $HELLO_TESTBED_CACHE/<tool>-<version>/ and is only built when
+# that directory lacks its `.complete` stamp, so a warm run does nothing. All
+# versions come from testbed/versions.env.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+
+cache=${HELLO_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hello-testbed}
+kube_dir=$cache/kubernetes-$KUBERNETES_VERSION
+etcd_dir=$cache/etcd-$ETCD_VERSION
+helm_dir=$cache/helm-$HELM_VERSION
+kafka_dir=$cache/kafka-$KAFKA_VERSION
+
+step() { printf '==> testbed install: %s\n' "$*" >&2; }
+fail() { printf 'testbed install FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
+
+# run_step NAME LOG CMD...: runs CMD with output in LOG; on failure names the
+# step and shows the tail of the log, so a broken build is never silent.
+run_step() {
+  local name=$1 log=$2
+  shift 2
+  if ! "$@" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    fail "$name" "see $log"
+  fi
+}
+
+# Builds into a scratch directory and renames it into place, so an interrupted
+# build never leaves a directory that looks complete.
+begin() { rm -rf "$1.partial" && mkdir -p "$1.partial"; }
+finish() { touch "$1.partial/.complete" && rm -rf "$1" && mv "$1.partial" "$1"; }
+
+need() { command -v "$1" >/dev/null || fail "$2" "'$1' is not installed"; }
+
+install_kubernetes() {
+  [ -f "$kube_dir/.complete" ] && return 0
+  need go "kubernetes"
+  step "kubernetes $KUBERNETES_VERSION (control plane, kubelet, kube-proxy, kubectl)"
+  begin "$kube_dir"
+  local src=$kube_dir.partial/src minor=${KUBERNETES_VERSION#v1.}
+  minor=${minor%%.*}
+  mkdir -p "$src" "$kube_dir.partial/bin"
+  # k8s.io/kubernetes replaces its staging modules with ./staging paths, which
+  # a dependent module cannot see; pin each one to its published v0.Y.Z.
+  local kmod
+  kmod=$(cd "$src" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  [ -f "$kmod" ] || fail "kubernetes: download go.mod" "no go.mod for k8s.io/kubernetes@$KUBERNETES_VERSION"
+  {
+    echo "module hello.dev/testbed/kubernetes"
+    echo
+    echo "go 1.25"
+    echo
+    echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
+    echo
+    awk -v v="v0.${KUBERNETES_VERSION#v1.}" '$1 ~ /^k8s\.io\// && $2 == "v0.0.0" { printf "replace %s => %s %s\n", $1, $1, v }' "$kmod"
+  } >"$src/go.mod"
+  local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl) pkgs=() c
+  for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  run_step "kubernetes: resolve modules" "$kube_dir.partial/resolve.log" \
+    bash -c "cd '$src' && go get ${pkgs[*]/%/@$KUBERNETES_VERSION}"
+  local v=k8s.io/component-base/version
+  local ldflags="-s -w -X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z"
+  run_step "kubernetes: go build" "$kube_dir.partial/build.log" \
+    bash -c "cd '$src' && CGO_ENABLED=0 go build -trimpath -ldflags '$ldflags' -o '$kube_dir.partial/bin/' ${pkgs[*]}"
+  "$kube_dir.partial/bin/kube-apiserver" --version | grep -q "$KUBERNETES_VERSION" ||
+    fail "kubernetes: version check" "kube-apiserver --version does not print $KUBERNETES_VERSION"
+  finish "$kube_dir"
+}
+
+install_etcd() {
+  [ -f "$etcd_dir/.complete" ] && return 0
+  need go "etcd"
+  step "etcd $ETCD_VERSION"
+  begin "$etcd_dir"
+  local src=$etcd_dir.partial/src
+  mkdir -p "$src" "$etcd_dir.partial/bin"
+  # `go install` of etcd fails on its replace directives; a dependent module's
+  # main ignores them.
+  cat >"$src/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  printf 'module hello.dev/testbed/etcd\n\ngo 1.25\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" >"$src/go.mod"
+  run_step "etcd: resolve modules" "$etcd_dir.partial/resolve.log" \
+    bash -c "cd '$src' && go get go.etcd.io/etcd/server/v3@$ETCD_VERSION && go mod tidy"
+  run_step "etcd: go build" "$etcd_dir.partial/build.log" \
+    bash -c "cd '$src' && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$etcd_dir.partial/bin/etcd' ."
+  finish "$etcd_dir"
+}
+
+install_helm() {
+  [ -f "$helm_dir/.complete" ] && return 0
+  need go "helm"
+  step "helm $HELM_VERSION"
+  begin "$helm_dir"
+  run_step "helm: go install" "$helm_dir.partial/build.log" \
+    env GOBIN="$helm_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  finish "$helm_dir"
+}
+
+install_kafka() {
+  [ -f "$kafka_dir/.complete" ] && return 0
+  need mvn "kafka"
+  need java "kafka"
+  step "kafka $KAFKA_VERSION (Maven Central)"
+  begin "$kafka_dir"
+  # Kafka 4.x logs through slf4j 1.7 and its pom brings no binding, so the
+  # log4j2 binding for slf4j 1.x is added explicitly.
+  cat >"$kafka_dir.partial/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.hello.testbed</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_$KAFKA_SCALA_VERSION</artifactId>
+      <version>$KAFKA_VERSION</version>
+    </dependency>
+    <!-- the CLI tools (TopicCommand, console producer...) for checks and tests -->
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>$KAFKA_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-slf4j-impl</artifactId>
+      <version>$LOG4J2_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-core</artifactId>
+      <version>$LOG4J2_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  run_step "kafka: mvn dependency:copy-dependencies" "$kafka_dir.partial/mvn.log" \
+    mvn -B -q -f "$kafka_dir.partial/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$kafka_dir.partial/libs"
+  ls "$kafka_dir.partial/libs/kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar" >/dev/null ||
+    fail "kafka: resolve" "kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar missing from libs/"
+  finish "$kafka_dir"
+}
+
+case "${1:-all}" in
+  --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" ;;
+  --print-kafka-dir) printf '%s\n' "$kafka_dir" ;;
+  kubernetes) install_kubernetes ;;
+  etcd) install_etcd ;;
+  helm) install_helm ;;
+  kafka) install_kafka ;;
+  all)
+    install_kafka
+    install_helm
+    install_etcd
+    install_kubernetes
+    ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|all)" ;;
+esac
