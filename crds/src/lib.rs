@@ -1,11 +1,23 @@
-//! The `HelloApi` custom resource.
+//! The `HelloApi` custom resource (`hello.dev/v1alpha1`): its Rust types, the
+//! label shared with Terraform, and the CRD generated from the types.
 //!
-//! Only the API group coordinates live here so far; the spec types and the
-//! generated CRD arrive with the CRD issue (#3).
+//! `crds/helloapi.yaml` is the output of [`crd_yaml`]; a test fails when the
+//! two drift.
 
-/// API group of every resource this project defines.
-pub const GROUP: &str = "hello.dev";
-/// Served and stored version.
-pub const VERSION: &str = "v1alpha1";
-/// Kind of the custom resource.
-pub const KIND: &str = "HelloApi";
+mod compute;
+mod crd;
+mod kafka;
+mod spec;
+mod status;
+
+pub use compute::{COMPUTE_LABEL, Compute};
+pub use crd::{crd, crd_yaml};
+pub use kafka::{KafkaAuth, KafkaAuthMechanism, KafkaConsumerSpec, KafkaSpec, SecretReference};
+pub use spec::{
+    BUILTIN_PATHS, HelloApi, HelloApiSpec, IngressScheme, IngressSpec, ResponseSpec,
+    ServiceAccountSpec,
+};
+pub use status::{
+    CONDITION_DEGRADED, CONDITION_FARGATE_PROFILE_MATCHED, CONDITION_PROGRESSING, CONDITION_READY,
+    HelloApiStatus,
+};

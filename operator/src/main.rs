@@ -1,6 +1,35 @@
-//! `hello-operator`: not built yet. The reconciler arrives with issue #3; until
-//! then the binary says so and fails, rather than pretending to work.
+//! `hello-operator`: `crd` prints the HelloApi CRD; `run` reconciles HelloApis.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "hello-operator",
+    version,
+    about = "The HelloApi Kubernetes operator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the HelloApi CustomResourceDefinition as YAML.
+    Crd,
+    /// Reconcile HelloApi resources (arrives with the reconciler).
+    Run,
+}
+
 fn main() -> std::process::ExitCode {
-    eprintln!("hello-operator: not implemented yet (issue #3)");
-    std::process::ExitCode::from(2)
+    match Cli::parse().command {
+        Command::Crd => {
+            print!("{}", hello_crds::crd_yaml());
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Run => {
+            eprintln!("hello-operator run: the reconciler is not built yet (issue #3)");
+            std::process::ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,229 @@
+//! `HelloApi.spec`: what the API answers, where it runs, how it is reached.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::ResourceRequirements;
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::compute::Compute;
+use crate::kafka::KafkaSpec;
+use crate::status::HelloApiStatus;
+
+/// Paths `hello-api` serves itself; a configured response may not shadow them.
+pub const BUILTIN_PATHS: [&str; 3] = ["/healthcheck", "/current_time", "/api/v1/factorial"];
+
+/// A configurable HTTP API and, when Kafka is set, a consumer of its events.
+///
+/// The operator turns a HelloApi into a ConfigMap `<name>-responses`, a
+/// ServiceAccount with a Role that reads only that ConfigMap, the API
+/// Deployment and Service `<name>`, an Ingress, a PodDisruptionBudget (more than
+/// one replica) and a consumer Deployment `<name>-consumer` (Kafka set).
+// Each printcolumn repeats `type_`, which clippy mistakes for a duplicate.
+#[allow(clippy::duplicated_attributes)]
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "hello.dev",
+    version = "v1alpha1",
+    kind = "HelloApi",
+    plural = "helloapis",
+    shortname = "hapi",
+    category = "hello",
+    namespaced,
+    status = "HelloApiStatus",
+    doc = "A HelloApi: a configurable HTTP API on EKS and, with Kafka, a consumer of its events.",
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Replicas",
+        type_ = "string",
+        json_path = ".status.replicaSummary"
+    ),
+    printcolumn(name = "Kafka", type_ = "string", json_path = ".status.kafkaTopic"),
+    printcolumn(name = "URL", type_ = "string", json_path = ".status.url"),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase")]
+pub struct HelloApiSpec {
+    /// Number of API pods. More than one also gets a PodDisruptionBudget.
+    #[serde(default = "default_replicas")]
+    #[schemars(range(min = 0, max = 100))]
+    pub replicas: i32,
+
+    /// Container image of the API pods. Empty: the image the operator was
+    /// installed with (Helm value `images.api`).
+    #[serde(default)]
+    #[schemars(length(max = 512))]
+    pub image: String,
+
+    /// Template of the `/current_time` message; `{name}` is replaced by the
+    /// `name` query parameter.
+    #[serde(default = "default_greeting")]
+    #[schemars(length(min = 1, max = 4096))]
+    pub greeting: String,
+
+    /// Fixed responses, keyed by exact request path (so a merge patch can add,
+    /// change or remove one path). Paths start with `/` and may not shadow
+    /// `/healthcheck`, `/current_time` or `/api/v1/factorial`. At most 100.
+    #[serde(default = "default_responses")]
+    #[schemars(extend("maxProperties" = 100))]
+    #[x_kube(validation = Rule::new("self.all(path, path.startsWith('/'))")
+        .message("spec.responses: every path must start with '/'"))]
+    #[x_kube(validation = Rule::new("self.all(path, !(path in ['/healthcheck', '/current_time', '/api/v1/factorial']))")
+        .message("spec.responses: a path may not shadow the built-in paths /healthcheck, /current_time and /api/v1/factorial")
+        )]
+    pub responses: BTreeMap<String, ResponseSpec>,
+
+    /// Where the API pods run: `fargate` (a Fargate profile selects them by
+    /// the label `hello.dev/compute: fargate`) or `nodes` (the Bottlerocket
+    /// node group, through a nodeSelector on the same key).
+    #[serde(default)]
+    pub compute: Compute,
+
+    /// How the API is published outside the cluster.
+    #[serde(default)]
+    pub ingress: IngressSpec,
+
+    /// The ServiceAccount the API and consumer pods run as.
+    #[serde(default)]
+    pub service_account: ServiceAccountSpec,
+
+    /// CPU and memory of each API container. Unset: 50m/32Mi requested,
+    /// 500m/128Mi limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+
+    /// Kafka (MSK) settings. Absent: no events and no consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<KafkaSpec>,
+}
+
+/// One fixed response.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ResponseSpec {
+    /// HTTP status code, 200 to 599.
+    #[serde(default = "default_status")]
+    #[schemars(range(min = 200, max = 599))]
+    pub status: u16,
+
+    /// Returned as `{"message": ...}`. At most 4 KiB of UTF-8.
+    #[schemars(length(max = 4096))]
+    #[x_kube(validation = Rule::new("size(bytes(self)) <= 4096")
+        .message("spec.responses[].message: must be at most 4096 bytes"))]
+    pub message: String,
+}
+
+/// The Ingress in front of the API's Service (AWS Load Balancer Controller).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressSpec {
+    /// Create the Ingress. Disabled: the API is reachable inside the cluster only.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+
+    /// IngressClass that serves it.
+    #[serde(default = "default_ingress_class")]
+    #[schemars(length(min = 1, max = 253))]
+    pub class_name: String,
+
+    /// Load balancer scheme: `internet-facing` or `internal`.
+    #[serde(default)]
+    pub scheme: IngressScheme,
+
+    /// Host name to match. Empty: any host.
+    #[serde(default)]
+    #[schemars(length(max = 253))]
+    pub host: String,
+
+    /// ACM certificate ARN. Set: the load balancer listens on 80 and 443 and
+    /// redirects HTTP to HTTPS.
+    #[serde(default)]
+    #[schemars(length(max = 2048))]
+    pub certificate_arn: String,
+
+    /// Extra annotations, merged over the operator's (e.g. WAF, access logs).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Load balancer scheme.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IngressScheme {
+    /// A public load balancer.
+    #[default]
+    InternetFacing,
+    /// A load balancer reachable from the VPC only.
+    Internal,
+}
+
+impl IngressScheme {
+    /// The AWS Load Balancer Controller's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IngressScheme::InternetFacing => "internet-facing",
+            IngressScheme::Internal => "internal",
+        }
+    }
+}
+
+/// The ServiceAccount of the API and consumer pods.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct ServiceAccountSpec {
+    /// Annotations, e.g. `eks.amazonaws.com/role-arn` for IRSA (which Fargate
+    /// pods need: they cannot use EKS Pod Identity).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Default for IngressSpec {
+    fn default() -> Self {
+        IngressSpec {
+            enabled: true,
+            class_name: default_ingress_class(),
+            scheme: IngressScheme::default(),
+            host: String::new(),
+            certificate_arn: String::new(),
+            annotations: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_replicas() -> i32 {
+    2
+}
+
+fn default_greeting() -> String {
+    "Hello, {name}!".to_string()
+}
+
+/// `/hello` answers "Hello, World!" unless the resource lists its own responses.
+fn default_responses() -> BTreeMap<String, ResponseSpec> {
+    BTreeMap::from([(
+        "/hello".to_string(),
+        ResponseSpec {
+            status: 200,
+            message: "Hello, World!".to_string(),
+        },
+    )])
+}
+
+fn default_status() -> u16 {
+    200
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_ingress_class() -> String {
+    "alb".to_string()
+}
