@@ -1,0 +1,84 @@
+//! Deployment `<name>-consumer`, only when `spec.kafka` is set: `hello-consumer`
+//! reading the topic the API writes to.
+
+use hello_crds::HelloApi;
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use super::metadata::{CONSUMER_COMPONENT, Owner, consumer_name};
+use super::{kafka_env, pod};
+
+pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deployment> {
+    let kafka = api.spec.kafka.as_ref()?;
+    let consumer = &kafka.consumer;
+    let selector = owner.selector(CONSUMER_COMPONENT);
+    let image = if consumer.image.is_empty() {
+        default_image
+    } else {
+        &consumer.image
+    };
+    let mut env = kafka_env::env(kafka);
+    env.push(kafka_env::plain("HELLO_GROUP_ID", &consumer.group_id));
+    let container = Container {
+        name: "consumer".to_string(),
+        image: Some(image.to_string()),
+        ports: Some(vec![pod::port("admin", pod::ADMIN_PORT)]),
+        env: Some(env),
+        readiness_probe: Some(pod::admin_probe("/readyz", 5)),
+        liveness_probe: Some(pod::admin_probe("/healthz", 10)),
+        resources: Some(pod::resources(consumer.resources.as_ref())),
+        ..Container::default()
+    };
+    Some(Deployment {
+        metadata: owner.child_meta(&consumer_name(&owner.name)),
+        spec: Some(DeploymentSpec {
+            replicas: Some(consumer.replicas),
+            selector: LabelSelector {
+                match_labels: Some(selector.clone()),
+                ..LabelSelector::default()
+            },
+            template: pod::template(selector, consumer.compute, &owner.name, container),
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::fixtures::{FULL, MINIMAL, helloapi, images};
+    use hello_crds::COMPUTE_LABEL;
+
+    #[test]
+    fn exists_only_with_kafka() {
+        let api = helloapi(MINIMAL);
+        assert!(build(&api, &Owner::of(&api).unwrap(), &images().consumer).is_none());
+    }
+
+    #[test]
+    fn reads_the_topic_with_its_group_on_its_own_compute() {
+        let api = helloapi(FULL);
+        let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
+        assert_eq!(d.metadata.name.as_deref(), Some("demo-consumer"));
+        let spec = d.spec.unwrap();
+        assert_eq!(spec.replicas, Some(2));
+        assert_eq!(
+            spec.template.metadata.unwrap().labels.unwrap()[COMPUTE_LABEL],
+            "fargate"
+        );
+        let c = &spec.template.spec.unwrap().containers[0];
+        assert_eq!(
+            c.image.as_deref(),
+            Some("registry.example/hello-consumer:1.0.0")
+        );
+        let env = c.env.as_ref().unwrap();
+        let group = env.iter().find(|e| e.name == "HELLO_GROUP_ID").unwrap();
+        assert_eq!(group.value.as_deref(), Some("hello-consumer"));
+        assert!(
+            env.iter()
+                .any(|e| e.name == "HELLO_KAFKA_TOPIC" && e.value.as_deref() == Some("events"))
+        );
+    }
+}

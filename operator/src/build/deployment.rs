@@ -1,0 +1,151 @@
+//! Deployment `<name>`: the API pods. They watch their ConfigMap through the
+//! Kubernetes API, so an edit of the responses needs no rollout; the pod
+//! template changes (and the pods roll) only with the image or the env.
+
+use hello_crds::HelloApi;
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
+};
+use k8s_openapi::api::core::v1::{Container, EnvVar, EnvVarSource, ObjectFieldSelector};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::metadata::{API_COMPONENT, Owner, responses_name};
+use super::{kafka_env, pod};
+
+/// The API's main port (the Service's target).
+pub const HTTP_PORT: i32 = 8080;
+
+pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
+    let selector = owner.selector(API_COMPONENT);
+    let image = if api.spec.image.is_empty() {
+        default_image
+    } else {
+        &api.spec.image
+    };
+    let mut env = vec![EnvVar {
+        name: "POD_NAMESPACE".to_string(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: "metadata.namespace".to_string(),
+                ..ObjectFieldSelector::default()
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }];
+    if let Some(kafka) = &api.spec.kafka {
+        env.extend(kafka_env::env(kafka));
+    }
+    let container = Container {
+        name: "api".to_string(),
+        image: Some(image.to_string()),
+        args: Some(vec!["--configmap".to_string(), responses_name(&owner.name)]),
+        ports: Some(vec![
+            pod::port("http", HTTP_PORT),
+            pod::port("admin", pod::ADMIN_PORT),
+        ]),
+        env: Some(env),
+        readiness_probe: Some(pod::admin_probe("/readyz", 2)),
+        liveness_probe: Some(pod::admin_probe("/healthz", 10)),
+        resources: Some(pod::resources(api.spec.resources.as_ref())),
+        ..Container::default()
+    };
+    Deployment {
+        metadata: owner.child_meta(&owner.name),
+        spec: Some(DeploymentSpec {
+            replicas: Some(api.spec.replicas),
+            selector: LabelSelector {
+                match_labels: Some(selector.clone()),
+                ..LabelSelector::default()
+            },
+            // Surge first: a rollout never lowers the number of serving pods.
+            strategy: Some(DeploymentStrategy {
+                type_: Some("RollingUpdate".to_string()),
+                rolling_update: Some(RollingUpdateDeployment {
+                    max_surge: Some(IntOrString::Int(1)),
+                    max_unavailable: Some(IntOrString::Int(0)),
+                }),
+            }),
+            template: pod::template(selector, api.spec.compute, &owner.name, container),
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::fixtures::{FULL, MINIMAL, helloapi, images};
+
+    fn container(d: &Deployment) -> Container {
+        d.spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .containers[0]
+            .clone()
+    }
+
+    #[test]
+    fn runs_the_default_image_against_its_configmap() {
+        let api = helloapi(MINIMAL);
+        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        assert_eq!(d.spec.as_ref().unwrap().replicas, Some(2));
+        let c = container(&d);
+        assert_eq!(c.image.as_deref(), Some("registry.example/hello-api:1.0.0"));
+        assert_eq!(c.args.unwrap(), ["--configmap", "demo-responses"]);
+        let probe = c.readiness_probe.unwrap().http_get.unwrap();
+        assert_eq!(
+            (probe.path.as_deref(), probe.port),
+            (Some("/readyz"), IntOrString::String("admin".into()))
+        );
+        assert_eq!(
+            c.liveness_probe.unwrap().http_get.unwrap().path.as_deref(),
+            Some("/healthz")
+        );
+        assert!(
+            !c.env
+                .unwrap()
+                .iter()
+                .any(|e| e.name.starts_with("HELLO_KAFKA"))
+        );
+    }
+
+    #[test]
+    fn the_spec_image_and_kafka_reach_the_container() {
+        let api = helloapi(FULL);
+        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        let c = container(&d);
+        assert_eq!(c.image.as_deref(), Some("registry.example/custom-api:2"));
+        let env = c.env.unwrap();
+        let servers = env
+            .iter()
+            .find(|e| e.name == "HELLO_KAFKA_BOOTSTRAP_SERVERS")
+            .unwrap();
+        assert_eq!(servers.value.as_deref(), Some("b-1.example:9098"));
+    }
+
+    #[test]
+    fn responses_do_not_change_the_pod_template() {
+        let a = helloapi(FULL);
+        let mut b = a.clone();
+        b.spec.greeting = "Howdy, {name}!".into();
+        b.spec.responses.clear();
+        let template = |api: &HelloApi| {
+            build(api, &Owner::of(api).unwrap(), "img")
+                .spec
+                .unwrap()
+                .template
+        };
+        assert_eq!(
+            template(&a),
+            template(&b),
+            "a responses edit must not roll the pods"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! Build: pure functions from a HelloApi to the objects it should own. No
+//! client here; each child kind has its own file and its own unit tests.
+
+mod configmap;
+mod consumer_deployment;
+mod deployment;
+mod ingress;
+mod kafka_env;
+mod metadata;
+mod pdb;
+mod pod;
+mod role;
+mod role_binding;
+mod service;
+mod service_account;
+
+use hello_crds::HelloApi;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+
+pub use configmap::CONFIG_KEY;
+pub use metadata::{consumer_name, responses_name};
+
+/// Images used when a HelloApi leaves `image` empty (Helm values `images.*`).
+#[derive(Clone, Debug)]
+pub struct DefaultImages {
+    pub api: String,
+    pub consumer: String,
+}
+
+/// Everything a HelloApi should own. `None` means "must not exist", which the
+/// prune step enforces.
+#[derive(Clone, Debug)]
+pub struct Children {
+    pub config_map: ConfigMap,
+    pub service_account: ServiceAccount,
+    pub role: Role,
+    pub role_binding: RoleBinding,
+    pub deployment: Deployment,
+    pub service: Service,
+    pub ingress: Option<Ingress>,
+    pub pdb: Option<PodDisruptionBudget>,
+    pub consumer: Option<Deployment>,
+}
+
+/// Why a HelloApi cannot be built into children.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("metadata.{0} is missing")]
+    MissingMetadata(&'static str),
+    #[error("spec.responses cannot be rendered as the API's configuration: {0}")]
+    Config(#[from] serde_yaml_ng::Error),
+}
+
+/// Builds every child of `api`.
+pub fn children(api: &HelloApi, images: &DefaultImages) -> Result<Children, BuildError> {
+    let owner = metadata::Owner::of(api)?;
+    Ok(Children {
+        config_map: configmap::build(api, &owner)?,
+        service_account: service_account::build(api, &owner),
+        role: role::build(&owner),
+        role_binding: role_binding::build(&owner),
+        deployment: deployment::build(api, &owner, &images.api),
+        service: service::build(&owner),
+        ingress: ingress::build(api, &owner),
+        pdb: pdb::build(api, &owner),
+        consumer: consumer_deployment::build(api, &owner, &images.consumer),
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use hello_crds::HelloApi;
+
+    /// A HelloApi from YAML, as the apiserver would hand it over (defaults applied
+    /// by serde, uid and generation set).
+    pub fn helloapi(yaml: &str) -> HelloApi {
+        let mut api: HelloApi = serde_yaml_ng::from_str(yaml).expect("fixture YAML");
+        api.metadata.uid = Some("0b8a0f64-1111-2222-3333-444455556666".into());
+        api.metadata.generation = Some(3);
+        api
+    }
+
+    pub fn images() -> super::DefaultImages {
+        super::DefaultImages {
+            api: "registry.example/hello-api:1.0.0".into(),
+            consumer: "registry.example/hello-consumer:1.0.0".into(),
+        }
+    }
+
+    pub const MINIMAL: &str = "
+apiVersion: hello.dev/v1alpha1
+kind: HelloApi
+metadata: {name: demo, namespace: shop}
+spec: {}
+";
+
+    pub const FULL: &str = "
+apiVersion: hello.dev/v1alpha1
+kind: HelloApi
+metadata: {name: demo, namespace: shop}
+spec:
+  replicas: 3
+  image: registry.example/custom-api:2
+  greeting: 'Hi, {name}!'
+  responses:
+    /: {message: Welcome to ReaQta}
+    /teapot: {status: 418, message: I'm a teapot}
+  compute: nodes
+  ingress: {enabled: true, className: alb, scheme: internal, host: api.example.com,
+            certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+            annotations: {alb.ingress.kubernetes.io/wafv2-acl-arn: waf}}
+  serviceAccount: {annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::123456789012:role/hello'}}
+  kafka:
+    bootstrapServers: b-1.example:9098
+    topic: events
+    auth: {mechanism: iam, region: eu-west-1}
+    consumer: {replicas: 2, groupId: hello-consumer, compute: fargate}
+";
+}

@@ -1,0 +1,60 @@
+//! The controller: watches HelloApis and every kind they own, so a deleted or
+//! hand-edited child is put back within seconds.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::runtime::{Controller, watcher};
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+use tracing::{debug, warn};
+
+use crate::Context;
+use crate::reconcile::{error_policy, helloapis, reconcile};
+
+/// Runs until SIGTERM or SIGINT. `namespace` limits the watch to one namespace.
+pub async fn run(client: Client, namespace: Option<String>, ctx: Arc<Context>) {
+    let ns = namespace.as_deref();
+    // Owned objects are watched by label, so the cache holds only ours.
+    let owned = watcher::Config::default().labels("app.kubernetes.io/managed-by=hello-operator");
+    Controller::new(
+        helloapis(client.clone(), ns),
+        watcher::Config::default().any_semantic(),
+    )
+    .owns(scoped::<ConfigMap>(&client, ns), owned.clone())
+    .owns(scoped::<ServiceAccount>(&client, ns), owned.clone())
+    .owns(scoped::<Role>(&client, ns), owned.clone())
+    .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
+    .owns(scoped::<Deployment>(&client, ns), owned.clone())
+    .owns(scoped::<Service>(&client, ns), owned.clone())
+    .owns(scoped::<Ingress>(&client, ns), owned.clone())
+    .owns(scoped::<PodDisruptionBudget>(&client, ns), owned)
+    .shutdown_on_signal()
+    .run(reconcile, error_policy, ctx)
+    .for_each(|result| async move {
+        match result {
+            Ok((object, _)) => debug!(helloapi = %object.name, "reconciled"),
+            Err(err) => warn!(error = %err, "reconcile error"),
+        }
+    })
+    .await;
+}
+
+fn scoped<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}

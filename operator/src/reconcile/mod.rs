@@ -1,0 +1,87 @@
+//! One reconcile of a HelloApi: validate, build, apply, prune, then status.
+
+mod apply;
+mod events;
+mod prune;
+pub mod status;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hello_crds::HelloApi;
+use kube::core::DeserializeGuard;
+use kube::runtime::controller::Action;
+use kube::{Api, ResourceExt};
+use tracing::{info, warn};
+
+use crate::build;
+use crate::{Context, Error};
+
+/// Resync interval: drift that no watch event reports is caught this often.
+const RESYNC: Duration = Duration::from_secs(300);
+
+/// Reconciles one HelloApi. A resource that does not deserialize is reported
+/// and skipped, so it never stops the watch of the others.
+pub async fn reconcile(
+    guard: Arc<DeserializeGuard<HelloApi>>,
+    ctx: Arc<Context>,
+) -> Result<Action, Error> {
+    let api = match &guard.0 {
+        Ok(api) => api,
+        Err(invalid) => {
+            warn!(name = %invalid.metadata.name.clone().unwrap_or_default(), error = %invalid.error, "HelloApi does not deserialize; skipped");
+            return Ok(Action::await_change());
+        }
+    };
+    if api.metadata.deletion_timestamp.is_some() {
+        // Owner references let the garbage collector remove the children.
+        return Ok(Action::await_change());
+    }
+    let namespace = api.namespace().unwrap_or_default();
+    let result = apply_and_prune(api, &ctx).await;
+    let outcome = match &result {
+        Ok(applied) => status::Outcome::Applied(applied),
+        Err(err) => {
+            events::error(&ctx, api, err).await;
+            status::Outcome::Failed(err.to_string())
+        }
+    };
+    status::update(&ctx, api, &namespace, outcome).await?;
+    result.map(|_| Action::requeue(RESYNC))
+}
+
+async fn apply_and_prune(api: &HelloApi, ctx: &Context) -> Result<apply::Applied, Error> {
+    let children = build::children(api, &ctx.images)?;
+    let applied = apply::all(ctx, api, &children).await?;
+    let pruned = prune::all(ctx, api, &children).await?;
+    let changes: Vec<_> = applied
+        .changes
+        .iter()
+        .chain(pruned.iter())
+        .cloned()
+        .collect();
+    for change in &changes {
+        info!(helloapi = %api.name_any(), "{change}");
+    }
+    events::changes(ctx, api, &changes).await;
+    Ok(applied)
+}
+
+/// Retries a failed reconcile with a short back-off; the error is already
+/// in the status and the events.
+pub fn error_policy(
+    _guard: Arc<DeserializeGuard<HelloApi>>,
+    err: &Error,
+    _ctx: Arc<Context>,
+) -> Action {
+    warn!(error = %err, "reconcile failed");
+    Action::requeue(Duration::from_secs(5))
+}
+
+/// HelloApis of one namespace, or of all.
+pub fn helloapis(client: kube::Client, namespace: Option<&str>) -> Api<DeserializeGuard<HelloApi>> {
+    match namespace {
+        Some(ns) => Api::namespaced(client, ns),
+        None => Api::all(client),
+    }
+}

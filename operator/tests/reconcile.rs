@@ -1,0 +1,426 @@
+//! The operator against the real apiserver: each test runs its own operator,
+//! scoped to its own namespace, and checks what a user would see.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hello_operator::build::DefaultImages;
+use hello_operator::{Context, controller};
+use hello_testbed::{TestBed, unique_name};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::runtime::wait::{await_condition, conditions};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde_json::json;
+use tokio::task::JoinHandle;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Harness {
+    client: Client,
+    namespace: String,
+    operator: Option<JoinHandle<()>>,
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        let client = TestBed::get().client().await.expect("client");
+        let crds = Api::<CustomResourceDefinition>::all(client.clone());
+        crds.patch(
+            "helloapis.hello.dev",
+            &PatchParams::apply("hello-operator-test").force(),
+            &Patch::Apply(hello_crds::crd()),
+        )
+        .await
+        .expect("install the CRD");
+        tokio::time::timeout(
+            TIMEOUT,
+            await_condition(
+                crds,
+                "helloapis.hello.dev",
+                conditions::is_crd_established(),
+            ),
+        )
+        .await
+        .expect("CRD established")
+        .expect("watch");
+        let namespace = unique_name("operator");
+        Api::<Namespace>::all(client.clone())
+            .create(
+                &PostParams::default(),
+                // Pod Security `restricted` is enforced: pods that break it are refused.
+                &serde_json::from_value(json!({"metadata": {"name": namespace,
+                    "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}))
+                .expect("ns"),
+            )
+            .await
+            .expect("namespace");
+        let mut harness = Harness {
+            client,
+            namespace,
+            operator: None,
+        };
+        harness.start_operator();
+        harness
+    }
+
+    fn start_operator(&mut self) {
+        let images = DefaultImages {
+            api: "hello-api:test".into(),
+            consumer: "hello-consumer:test".into(),
+        };
+        let ctx = Arc::new(Context::new(
+            self.client.clone(),
+            images,
+            Some("test".into()),
+        ));
+        let (client, ns) = (self.client.clone(), self.namespace.clone());
+        self.operator = Some(tokio::spawn(controller::run(client, Some(ns), ctx)));
+    }
+
+    fn stop_operator(&mut self) {
+        if let Some(task) = self.operator.take() {
+            task.abort();
+        }
+    }
+
+    fn api<K>(&self) -> Api<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    async fn apply(&self, name: &str, spec: serde_json::Value) {
+        let object = json!({"apiVersion": "hello.dev/v1alpha1", "kind": "HelloApi", "metadata": {"name": name}, "spec": spec});
+        self.api::<hello_crds::HelloApi>()
+            .patch(
+                name,
+                &PatchParams::apply("test-user").force(),
+                &Patch::Apply(object),
+            )
+            .await
+            .expect("apply HelloApi");
+    }
+
+    /// Polls `get` until `done` holds.
+    async fn until<K, F>(&self, name: &str, what: &str, done: F) -> Option<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+        F: Fn(Option<&K>) -> bool,
+    {
+        let api = self.api::<K>();
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let current = api.get_opt(name).await.expect("get");
+            if done(current.as_ref()) {
+                return current;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn exists<K>(&self, name: &str) -> K
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        self.until::<K, _>(name, &format!("{} {name}", K::kind(&())), |o| o.is_some())
+            .await
+            .expect("exists")
+    }
+
+    async fn gone<K>(&self, name: &str)
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        self.until::<K, _>(name, &format!("{} {name} to go", K::kind(&())), |o| {
+            o.is_none()
+        })
+        .await;
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.stop_operator();
+    }
+}
+
+fn owned_by(object: &impl Resource, owner: &hello_crds::HelloApi) -> bool {
+    object.owner_references().iter().any(|o| {
+        o.controller == Some(true) && Some(&o.uid) == owner.uid().as_ref() && o.kind == "HelloApi"
+    })
+}
+
+fn kafka_spec() -> serde_json::Value {
+    json!({"bootstrapServers": "127.0.0.1:9092", "topic": "events", "auth": {"mechanism": "plaintext"}})
+}
+
+#[tokio::test]
+async fn a_helloapi_gets_every_child_with_an_owner_reference_and_a_status() {
+    let h = Harness::start().await;
+    h.apply("demo", json!({"replicas": 2, "kafka": kafka_spec()}))
+        .await;
+    let owner = h.exists::<hello_crds::HelloApi>("demo").await;
+    assert!(owned_by(
+        &h.exists::<ConfigMap>("demo-responses").await,
+        &owner
+    ));
+    assert!(owned_by(&h.exists::<ServiceAccount>("demo").await, &owner));
+    assert!(owned_by(&h.exists::<Role>("demo").await, &owner));
+    assert!(owned_by(&h.exists::<RoleBinding>("demo").await, &owner));
+    assert!(owned_by(&h.exists::<Deployment>("demo").await, &owner));
+    assert!(owned_by(&h.exists::<Service>("demo").await, &owner));
+    assert!(owned_by(&h.exists::<Ingress>("demo").await, &owner));
+    assert!(owned_by(
+        &h.exists::<PodDisruptionBudget>("demo").await,
+        &owner
+    ));
+    assert!(owned_by(
+        &h.exists::<Deployment>("demo-consumer").await,
+        &owner
+    ));
+
+    // No node runs the pods here, so the resource is reconciled but not Ready.
+    let with_status = h
+        .until::<hello_crds::HelloApi, _>("demo", "a status", |o| {
+            o.and_then(|o| o.status.as_ref())
+                .is_some_and(|s| s.observed_generation.is_some())
+        })
+        .await
+        .expect("status");
+    let status = with_status.status.expect("status");
+    assert_eq!(status.kafka_topic, "events");
+    assert_eq!(
+        status.condition("Degraded").map(|c| c.status.as_str()),
+        Some("False")
+    );
+    assert_eq!(
+        status.condition("Ready").map(|c| c.status.as_str()),
+        Some("False")
+    );
+    assert_eq!(status.replica_summary, "0/2");
+
+    // The namespace enforces Pod Security `restricted`, so a pod that exists
+    // passed it (the ReplicaSet would report FailedCreate otherwise).
+    let pods = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(h.client.clone(), &h.namespace);
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let list = pods
+            .list(&kube::api::ListParams::default().labels("app.kubernetes.io/instance=demo"))
+            .await
+            .expect("pods");
+        if list.items.len() >= 3 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the API and consumer pods were not admitted"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    let events =
+        Api::<k8s_openapi::api::events::v1::Event>::namespaced(h.client.clone(), &h.namespace);
+    let notes: Vec<String> = events
+        .list(&Default::default())
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("Created"))
+        .filter_map(|e| e.note)
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("Deployment demo-consumer")
+                && n.contains("ConfigMap demo-responses")),
+        "a Created event lists the children: {notes:?}"
+    );
+}
+
+#[tokio::test]
+async fn editing_the_responses_changes_the_configmap_without_a_rollout() {
+    let h = Harness::start().await;
+    h.apply(
+        "demo",
+        json!({"responses": {"/hello": {"message": "Hello, World!"}}}),
+    )
+    .await;
+    h.exists::<ConfigMap>("demo-responses").await;
+    let before = h.exists::<Deployment>("demo").await;
+    h.apply("demo", json!({"responses": {"/hello": {"message": "Bonjour"}, "/teapot": {"status": 418, "message": "I'm a teapot"}}}))
+        .await;
+    let cm = h
+        .until::<ConfigMap, _>("demo-responses", "the new responses", |cm| {
+            cm.and_then(|cm| cm.data.as_ref())
+                .is_some_and(|d| d["config.yaml"].contains("Bonjour"))
+        })
+        .await
+        .expect("configmap");
+    let config: serde_json::Value =
+        serde_yaml_ng::from_str(&cm.data.expect("data")["config.yaml"]).expect("yaml");
+    assert_eq!(
+        config["responses"]["/teapot"],
+        json!({"status": 418, "message": "I'm a teapot"})
+    );
+    let after = h.exists::<Deployment>("demo").await;
+    assert_eq!(
+        before.metadata.generation, after.metadata.generation,
+        "a responses edit must not change the pod template"
+    );
+}
+
+#[tokio::test]
+async fn removing_kafka_ingress_and_replicas_prunes_their_children() {
+    let h = Harness::start().await;
+    h.apply("demo", json!({"replicas": 2, "kafka": kafka_spec()}))
+        .await;
+    h.exists::<Deployment>("demo-consumer").await;
+    h.exists::<Ingress>("demo").await;
+    h.exists::<PodDisruptionBudget>("demo").await;
+    h.apply(
+        "demo",
+        json!({"replicas": 1, "ingress": {"enabled": false}}),
+    )
+    .await;
+    h.gone::<Deployment>("demo-consumer").await;
+    h.gone::<Ingress>("demo").await;
+    h.gone::<PodDisruptionBudget>("demo").await;
+    h.exists::<Deployment>("demo").await;
+}
+
+#[tokio::test]
+async fn a_deleted_or_edited_child_is_restored() {
+    let h = Harness::start().await;
+    h.apply("demo", json!({})).await;
+    let service = h.exists::<Service>("demo").await;
+    h.api::<Service>()
+        .delete("demo", &DeleteParams::default())
+        .await
+        .expect("delete");
+    h.until::<Service, _>("demo", "the Service back", |s| {
+        s.is_some_and(|s| s.uid() != service.uid())
+    })
+    .await;
+    h.api::<Deployment>()
+        .patch(
+            "demo",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 7}})),
+        )
+        .await
+        .expect("hand edit");
+    h.until::<Deployment, _>("demo", "replicas put back to 2", |d| {
+        d.and_then(|d| d.spec.as_ref()).and_then(|s| s.replicas) == Some(2)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_idle_resource_and_a_restarted_operator_write_nothing() {
+    let mut h = Harness::start().await;
+    h.apply("demo", json!({"replicas": 2, "kafka": kafka_spec()}))
+        .await;
+    h.exists::<Deployment>("demo-consumer").await;
+    let versions = |h: &Harness| {
+        let (cms, deps, hapis) = (
+            h.api::<ConfigMap>(),
+            h.api::<Deployment>(),
+            h.api::<hello_crds::HelloApi>(),
+        );
+        let (svcs, ings, pdbs) = (
+            h.api::<Service>(),
+            h.api::<Ingress>(),
+            h.api::<PodDisruptionBudget>(),
+        );
+        async move {
+            let mut all = BTreeMap::new();
+            for cm in cms.list(&Default::default()).await.expect("list").items {
+                all.insert(format!("cm/{}", cm.name_any()), cm.resource_version());
+            }
+            for d in deps.list(&Default::default()).await.expect("list").items {
+                all.insert(format!("deploy/{}", d.name_any()), d.resource_version());
+            }
+            for x in svcs.list(&Default::default()).await.expect("list").items {
+                all.insert(format!("svc/{}", x.name_any()), x.resource_version());
+            }
+            for x in ings.list(&Default::default()).await.expect("list").items {
+                all.insert(format!("ing/{}", x.name_any()), x.resource_version());
+            }
+            for x in pdbs.list(&Default::default()).await.expect("list").items {
+                all.insert(format!("pdb/{}", x.name_any()), x.resource_version());
+            }
+            for x in hapis.list(&Default::default()).await.expect("list").items {
+                all.insert(format!("helloapi/{}", x.name_any()), x.resource_version());
+            }
+            all
+        }
+    };
+    // Let the operator and controller-manager settle, then watch for writes.
+    let mut settled = versions(&h).await;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = versions(&h).await;
+        if now == settled {
+            break;
+        }
+        settled = now;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        versions(&h).await,
+        settled,
+        "an idle resource was written to"
+    );
+    h.stop_operator();
+    h.start_operator();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        versions(&h).await,
+        settled,
+        "a restarted operator wrote to unchanged objects"
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_helloapi_removes_what_it_created() {
+    let h = Harness::start().await;
+    h.apply("demo", json!({"kafka": kafka_spec()})).await;
+    h.exists::<Deployment>("demo-consumer").await;
+    h.exists::<ConfigMap>("demo-responses").await;
+    h.api::<hello_crds::HelloApi>()
+        .delete("demo", &DeleteParams::foreground())
+        .await
+        .expect("delete");
+    h.gone::<hello_crds::HelloApi>("demo").await;
+    h.gone::<Deployment>("demo").await;
+    h.gone::<Deployment>("demo-consumer").await;
+    h.gone::<ConfigMap>("demo-responses").await;
+    h.gone::<Service>("demo").await;
+    h.gone::<ServiceAccount>("demo").await;
+    h.gone::<Role>("demo").await;
+}
