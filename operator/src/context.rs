@@ -4,7 +4,10 @@
 use kube::Client;
 use kube::runtime::events::{Recorder, Reporter};
 
+use std::sync::Arc;
+
 use crate::build::DefaultImages;
+use crate::metrics::Metrics;
 
 /// The field manager of every server-side apply; one owner for all fields.
 pub const FIELD_MANAGER: &str = "hello-operator";
@@ -13,6 +16,7 @@ pub struct Context {
     pub client: Client,
     pub recorder: Recorder,
     pub images: DefaultImages,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Context {
@@ -25,6 +29,7 @@ impl Context {
             recorder: Recorder::new(client.clone(), reporter),
             client,
             images,
+            metrics: Arc::default(),
         }
     }
 }

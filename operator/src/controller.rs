@@ -13,9 +13,10 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::runtime::{Controller, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::Context;
+use crate::leader::LeaderElector;
 use crate::reconcile::{error_policy, helloapis, reconcile};
 
 /// Runs until SIGTERM or SIGINT. `namespace` limits the watch to one namespace.
@@ -56,5 +57,43 @@ where
     match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
+    }
+}
+
+/// Runs the controller only while `elector` holds the Lease. Returns
+/// `Ok(true)` after a clean shutdown (Lease released) and `Ok(false)` when
+/// leadership was lost, in which case the process should exit and restart.
+pub async fn run_as_leader(
+    client: Client,
+    namespace: Option<String>,
+    ctx: Arc<Context>,
+    elector: &LeaderElector,
+) -> Result<bool, kube::Error> {
+    tokio::select! {
+        acquired = elector.acquire() => acquired?,
+        _ = shutdown_signal() => return Ok(true),
+    }
+    info!("acquired the leader Lease; reconciling");
+    let clean = tokio::select! {
+        _ = run(client, namespace, ctx) => true,
+        _ = elector.keep_renewing() => false,
+    };
+    if clean {
+        elector.release().await?;
+        info!("released the leader Lease");
+    } else {
+        warn!("lost the leader Lease; stopping");
+    }
+    Ok(clean)
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = tokio::signal::ctrl_c() => {},
     }
 }

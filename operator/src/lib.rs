@@ -5,10 +5,13 @@
 //! (see [`reconcile`]); `build` is pure and unit-tested, the rest talks to the
 //! apiserver and is tested against the local test bed.
 
+pub mod admin;
 pub mod build;
 pub mod context;
 pub mod controller;
 pub mod error;
+pub mod leader;
+pub mod metrics;
 pub mod reconcile;
 
 pub use context::Context;

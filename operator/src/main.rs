@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use hello_operator::admin::{self, Readiness};
 use hello_operator::build::DefaultImages;
+use hello_operator::leader::{LeaderElector, LeaseTiming};
 use hello_operator::{Context, controller};
 
 #[derive(Parser)]
@@ -40,6 +42,15 @@ struct RunArgs {
         default_value = "hello-consumer:latest"
     )]
     consumer_image: String,
+    /// Elect a leader on a Lease, so that of several replicas only one reconciles.
+    #[arg(long, env = "HELLO_LEADER_ELECT")]
+    leader_elect: bool,
+    /// Namespace of the leader Lease (default: the pod's namespace, from POD_NAMESPACE).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    leader_election_namespace: String,
+    /// Address of /metrics, /healthz and /readyz.
+    #[arg(long, env = "HELLO_METRICS_ADDR", default_value = "0.0.0.0:9090")]
+    metrics_addr: std::net::SocketAddr,
     /// Log format.
     #[arg(long, env = "HELLO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -74,11 +85,43 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let client = kube::Client::try_default().await?;
     let images = DefaultImages {
-        api: args.api_image,
-        consumer: args.consumer_image,
+        api: args.api_image.clone(),
+        consumer: args.consumer_image.clone(),
     };
     let instance = std::env::var("POD_NAME").ok();
-    let ctx = Arc::new(Context::new(client.clone(), images, instance));
-    controller::run(client, args.namespace, ctx).await;
+    let ctx = Arc::new(Context::new(client.clone(), images, instance.clone()));
+    let readiness = Arc::new(Readiness::default());
+    let admin = admin::serve(args.metrics_addr, ctx.metrics.clone(), readiness.clone())?;
+    let admin_handle = admin.handle();
+    tokio::spawn(admin);
+    // Ready once connected: a follower waiting for the Lease is healthy too.
+    readiness.set(true);
+    let result = reconcile_until_shutdown(args, client, ctx, instance).await;
+    readiness.set(false);
+    admin_handle.stop(true).await;
+    result
+}
+
+async fn reconcile_until_shutdown(
+    args: RunArgs,
+    client: kube::Client,
+    ctx: Arc<Context>,
+    instance: Option<String>,
+) -> anyhow::Result<()> {
+    if !args.leader_elect {
+        controller::run(client, args.namespace, ctx).await;
+        return Ok(());
+    }
+    let identity = instance.unwrap_or_else(|| format!("hello-operator-{}", std::process::id()));
+    let elector = LeaderElector::new(
+        client.clone(),
+        &args.leader_election_namespace,
+        "hello-operator",
+        &identity,
+        LeaseTiming::default(),
+    );
+    if !controller::run_as_leader(client, args.namespace, ctx, &elector).await? {
+        anyhow::bail!("lost the leader Lease");
+    }
     Ok(())
 }

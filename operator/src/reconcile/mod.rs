@@ -38,7 +38,9 @@ pub async fn reconcile(
         return Ok(Action::await_change());
     }
     let namespace = api.namespace().unwrap_or_default();
+    let started = std::time::Instant::now();
     let result = apply_and_prune(api, &ctx).await;
+    ctx.metrics.observe(result.is_ok(), started.elapsed());
     let outcome = match &result {
         Ok(applied) => status::Outcome::Applied(applied),
         Err(err) => {
