@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every tool of the local test bed into a versioned cache and reuses it.
 #
-#   testbed/install.sh [kubernetes|etcd|helm|kafka|all]   (default: all)
+#   testbed/install.sh [kubernetes|etcd|helm|kafka|moto|all]   (default: all)
 #   testbed/install.sh --print-path                          PATH entries, one per line
 #
 # Each tool lives in $HELLO_TESTBED_CACHE/<tool>-<version>/ and is only built when
@@ -18,6 +18,7 @@ kube_dir=$cache/kubernetes-$KUBERNETES_VERSION
 etcd_dir=$cache/etcd-$ETCD_VERSION
 helm_dir=$cache/helm-$HELM_VERSION
 kafka_dir=$cache/kafka-$KAFKA_VERSION
+moto_dir=$cache/moto-$MOTO_VERSION
 
 step() { printf '==> testbed install: %s\n' "$*" >&2; }
 fail() { printf 'testbed install FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
@@ -163,18 +164,34 @@ POM
   finish "$kafka_dir"
 }
 
+install_moto() {
+  [ -f "$moto_dir/.complete" ] && return 0
+  need python3 "moto"
+  step "moto $MOTO_VERSION (PyPI)"
+  # A venv cannot be moved, so it is built in place; the .complete stamp,
+  # written last, is what marks it usable.
+  rm -rf "$moto_dir" && mkdir -p "$moto_dir/bin"
+  run_step "moto: create venv" "$moto_dir/venv.log" python3 -m venv "$moto_dir/venv"
+  run_step "moto: pip install" "$moto_dir/pip.log" \
+    "$moto_dir/venv/bin/pip" install --quiet "moto[server]==$MOTO_VERSION"
+  ln -s ../venv/bin/moto_server "$moto_dir/bin/moto_server"
+  touch "$moto_dir/.complete"
+}
+
 case "${1:-all}" in
-  --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" ;;
+  --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" ;;
   --print-kafka-dir) printf '%s\n' "$kafka_dir" ;;
   kubernetes) install_kubernetes ;;
   etcd) install_etcd ;;
   helm) install_helm ;;
   kafka) install_kafka ;;
+  moto) install_moto ;;
   all)
     install_kafka
+    install_moto
     install_helm
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|all)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all)" ;;
 esac

@@ -10,6 +10,7 @@ pub mod build;
 pub mod context;
 pub mod controller;
 pub mod error;
+pub mod fargate;
 pub mod leader;
 pub mod metrics;
 pub mod reconcile;

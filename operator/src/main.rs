@@ -5,6 +5,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use hello_operator::admin::{self, Readiness};
 use hello_operator::build::DefaultImages;
+use hello_operator::fargate::FargateProfiles;
 use hello_operator::leader::{LeaderElector, LeaseTiming};
 use hello_operator::{Context, controller};
 
@@ -51,6 +52,16 @@ struct RunArgs {
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "HELLO_METRICS_ADDR", default_value = "0.0.0.0:9090")]
     metrics_addr: std::net::SocketAddr,
+    /// EKS cluster whose Fargate profiles are checked for `compute: fargate`
+    /// resources (condition FargateProfileMatched). Unset: no check.
+    #[arg(long, env = "HELLO_EKS_CLUSTER_NAME")]
+    eks_cluster_name: Option<String>,
+    /// AWS region of that cluster (default: the AWS default chain's region).
+    #[arg(long, env = "HELLO_AWS_REGION")]
+    aws_region: Option<String>,
+    /// How long the Fargate profile listing is cached.
+    #[arg(long, env = "HELLO_FARGATE_CACHE_SECONDS", default_value_t = 60)]
+    fargate_cache_seconds: u64,
     /// Log format.
     #[arg(long, env = "HELLO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -89,7 +100,19 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         consumer: args.consumer_image.clone(),
     };
     let instance = std::env::var("POD_NAME").ok();
-    let ctx = Arc::new(Context::new(client.clone(), images, instance.clone()));
+    let mut ctx = Context::new(client.clone(), images, instance.clone());
+    if let Some(cluster) = &args.eks_cluster_name {
+        // Credentials, region and endpoint (AWS_ENDPOINT_URL_EKS) come from
+        // the default AWS chain, which covers IRSA and EKS Pod Identity.
+        let mut loader = aws_config::from_env();
+        if let Some(region) = &args.aws_region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        let eks = aws_sdk_eks::Client::new(&loader.load().await);
+        let ttl = std::time::Duration::from_secs(args.fargate_cache_seconds);
+        ctx = ctx.with_fargate(FargateProfiles::new(eks, cluster, ttl));
+    }
+    let ctx = Arc::new(ctx);
     let readiness = Arc::new(Readiness::default());
     let admin = admin::serve(args.metrics_addr, ctx.metrics.clone(), readiness.clone())?;
     let admin_handle = admin.handle();

@@ -2,6 +2,7 @@
 
 mod apply;
 mod events;
+mod fargate_check;
 mod prune;
 pub mod status;
 
@@ -41,6 +42,7 @@ pub async fn reconcile(
     let started = std::time::Instant::now();
     let result = apply_and_prune(api, &ctx).await;
     ctx.metrics.observe(result.is_ok(), started.elapsed());
+    let fargate = fargate_check::verdict(&ctx, api, &namespace).await;
     let outcome = match &result {
         Ok(applied) => status::Outcome::Applied(applied),
         Err(err) => {
@@ -48,7 +50,7 @@ pub async fn reconcile(
             status::Outcome::Failed(err.to_string())
         }
     };
-    status::update(&ctx, api, &namespace, outcome).await?;
+    status::update(&ctx, api, &namespace, outcome, fargate).await?;
     result.map(|_| Action::requeue(RESYNC))
 }
 

@@ -3,7 +3,8 @@
 //! reconcile, and so a hot loop.
 
 use hello_crds::{
-    CONDITION_DEGRADED, CONDITION_PROGRESSING, CONDITION_READY, HelloApi, HelloApiStatus,
+    CONDITION_DEGRADED, CONDITION_FARGATE_PROFILE_MATCHED, CONDITION_PROGRESSING, CONDITION_READY,
+    HelloApi, HelloApiStatus,
 };
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::networking::v1::Ingress;
@@ -27,12 +28,14 @@ pub async fn update(
     api: &HelloApi,
     namespace: &str,
     outcome: Outcome<'_>,
+    fargate: Option<FargateCondition>,
 ) -> Result<(), Error> {
     // Whole seconds: what the apiserver stores, so a re-read status compares equal.
     let now = Time(
         Timestamp::from_second(Timestamp::now().as_second()).unwrap_or_else(|_| Timestamp::now()),
     );
-    let desired = desired(api, &outcome, now);
+    let mut desired = desired(api, &outcome, now.clone());
+    apply_fargate(&mut desired, api, fargate, &now);
     if api.status.as_ref() == Some(&desired) {
         return Ok(());
     }
@@ -120,6 +123,43 @@ pub fn desired(api: &HelloApi, outcome: &Outcome<'_>, now: Time) -> HelloApiStat
     status
 }
 
+/// The `FargateProfileMatched` condition: status ("True", "False",
+/// "Unknown"), reason and message.
+pub struct FargateCondition {
+    pub status: &'static str,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// Sets or clears `FargateProfileMatched` (absent when not checked).
+pub fn apply_fargate(
+    status: &mut HelloApiStatus,
+    api: &HelloApi,
+    fargate: Option<FargateCondition>,
+    now: &Time,
+) {
+    let previous = api
+        .status
+        .as_ref()
+        .map(|s| s.conditions.clone())
+        .unwrap_or_default();
+    status
+        .conditions
+        .retain(|c| c.type_ != CONDITION_FARGATE_PROFILE_MATCHED);
+    if let Some(f) = fargate {
+        status.conditions.push(condition_with(
+            &previous,
+            CONDITION_FARGATE_PROFILE_MATCHED,
+            f.status,
+            f.reason,
+            f.message,
+            api.metadata.generation,
+            now,
+        ));
+        status.conditions.sort_by(|a, b| a.type_.cmp(&b.type_));
+    }
+}
+
 /// A condition whose lastTransitionTime moves only when its status does.
 fn condition(
     previous: &[Condition],
@@ -131,6 +171,18 @@ fn condition(
     now: &Time,
 ) -> Condition {
     let status = if ok { "True" } else { "False" };
+    condition_with(previous, type_, status, reason, message, generation, now)
+}
+
+fn condition_with(
+    previous: &[Condition],
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: String,
+    generation: Option<i64>,
+    now: &Time,
+) -> Condition {
     let last_transition_time = previous
         .iter()
         .find(|c| c.type_ == type_ && c.status == status)
