@@ -4,6 +4,8 @@ use crate::build::BuildError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("invalid spec: {0}")]
+    Invalid(String),
     #[error("cannot build the children: {0}")]
     Build(#[from] BuildError),
     #[error("applying {kind} {name}: {source}")]

@@ -5,6 +5,7 @@ mod events;
 mod fargate_check;
 mod prune;
 pub mod status;
+mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,7 @@ pub async fn reconcile(
 }
 
 async fn apply_and_prune(api: &HelloApi, ctx: &Context) -> Result<apply::Applied, Error> {
+    validate::spec(api)?;
     let children = build::children(api, &ctx.images)?;
     let applied = apply::all(ctx, api, &children).await?;
     let pruned = prune::all(ctx, api, &children).await?;
