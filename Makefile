@@ -50,3 +50,10 @@ up:
 	@exit 2
 
 down: cluster-down
+
+.PHONY: bench bench-operator
+# Benchmarks print their figures; they are not part of `make test`.
+bench: bench-operator
+
+bench-operator:
+	testbed/with-testbed.sh operator/bench/converge.sh
