@@ -42,9 +42,14 @@ converged() {
   kubectl get helloapis -n "$ns" -o jsonpath='{range .items[*]}{.metadata.generation}={.status.observedGeneration}{"\n"}{end}' |
     awk -F= '$1 == $2 && $2 != "" {n++} END {print n+0}'
 }
+# What the operator wrote: the time of its field manager's last change on each
+# child (a no-op server-side apply leaves it alone), and each HelloApi's
+# resourceVersion (only the operator writes their status). The
+# controller-manager's own status writes do not count.
 versions() {
-  kubectl get helloapis,configmaps,deployments,services,ingresses,serviceaccounts,roles,rolebindings \
-    -n "$ns" -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}' | sort
+  kubectl get configmaps,deployments,services,ingresses,serviceaccounts,roles,rolebindings,poddisruptionbudgets \
+    -n "$ns" -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.managedFields[?(@.manager=="hello-operator")].time}{"\n"}{end}'
+  kubectl get helloapis -n "$ns" -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}'
 }
 
 start_operator
@@ -60,10 +65,9 @@ done
 took=$(elapsed "$t0")
 rss=$(peak_rss_kib)
 
-# Let the controller-manager finish its own writes before counting ours.
-before=$(versions)
+# Let in-flight status updates land, then take the baseline.
 sleep 5
-while [ "$before" != "$(versions)" ]; do before=$(versions); sleep 5; done
+before=$(versions | sort)
 kill "$pid"; wait "$pid" 2>/dev/null || true
 start_operator
 # The restarted operator lists and reconciles every HelloApi once: an idle resync.
@@ -74,7 +78,7 @@ while [ "$(reconciled)" -lt "$count" ]; do
 done
 resync=$(elapsed "$t2")
 sleep 3
-after=$(versions)
+after=$(versions | sort)
 writes=$(diff <(echo "$before") <(echo "$after") | grep -c '^>' || true)
 restart_rss=$(peak_rss_kib)
 
