@@ -2,10 +2,7 @@
 //! and refuses each invalid spec with a message naming the field.
 
 use hello_testbed::{TestBed, unique_name};
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
-use kube::runtime::wait::{await_condition, conditions};
+use kube::api::{ApiResource, DeleteParams, DynamicObject, PostParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
@@ -22,34 +19,12 @@ async fn fixture() -> Fixture {
     let namespace = NAMESPACE
         .get_or_init(|| async {
             let client = TestBed::get().client().await.expect("client");
-            let crds = Api::<CustomResourceDefinition>::all(client.clone());
-            crds.patch(
-                "helloapis.hello.dev",
-                &PatchParams::apply("hello-crds-test").force(),
-                &Patch::Apply(hello_crds::crd()),
-            )
-            .await
-            .expect("the apiserver accepts the HelloApi CRD");
-            tokio::time::timeout(
-                std::time::Duration::from_secs(30),
-                await_condition(
-                    crds,
-                    "helloapis.hello.dev",
-                    conditions::is_crd_established(),
-                ),
-            )
-            .await
-            .expect("established in time")
-            .expect("watch");
-            let namespace = unique_name("crd-validation");
-            Api::<Namespace>::all(client.clone())
-                .create(
-                    &PostParams::default(),
-                    &serde_json::from_value(json!({"metadata": {"name": namespace}})).expect("ns"),
-                )
+            hello_testbed::install_crd(&client, &hello_crds::crd())
                 .await
-                .expect("namespace");
-            namespace
+                .expect("the apiserver accepts the HelloApi CRD");
+            hello_testbed::create_namespace(&client, "crd-validation", &[])
+                .await
+                .expect("namespace")
         })
         .await
         .clone();

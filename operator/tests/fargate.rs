@@ -12,11 +12,9 @@ use aws_sdk_eks::types::{FargateProfileSelector, VpcConfigRequest};
 use hello_operator::build::DefaultImages;
 use hello_operator::fargate::FargateProfiles;
 use hello_operator::{Context, controller};
-use hello_testbed::{TestBed, unique_name};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Patch, PatchParams, PostParams};
-use kube::runtime::wait::{await_condition, conditions};
+use hello_testbed::TestBed;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::json;
 
@@ -91,34 +89,12 @@ async fn create_cluster_with_profile(eks: &aws_sdk_eks::Client, cluster: &str, n
 }
 
 async fn namespace(client: &Client) -> String {
-    let crds = Api::<CustomResourceDefinition>::all(client.clone());
-    crds.patch(
-        "helloapis.hello.dev",
-        &PatchParams::apply("hello-operator-test").force(),
-        &Patch::Apply(hello_crds::crd()),
-    )
-    .await
-    .expect("CRD");
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        await_condition(
-            crds,
-            "helloapis.hello.dev",
-            conditions::is_crd_established(),
-        ),
-    )
-    .await
-    .expect("established")
-    .expect("watch");
-    let ns = unique_name("fargate");
-    Api::<Namespace>::all(client.clone())
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({"metadata": {"name": ns}})).expect("ns"),
-        )
+    hello_testbed::install_crd(client, &hello_crds::crd())
         .await
-        .expect("namespace");
-    ns
+        .expect("CRD");
+    hello_testbed::create_namespace(client, "fargate", &[])
+        .await
+        .expect("namespace")
 }
 
 fn operator(client: &Client, ns: &str, profiles: FargateProfiles) -> tokio::task::JoinHandle<()> {

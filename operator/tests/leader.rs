@@ -7,13 +7,11 @@ use std::time::Duration;
 use hello_operator::build::DefaultImages;
 use hello_operator::leader::{LeaderElector, LeaseTiming};
 use hello_operator::{Context, controller};
-use hello_testbed::{TestBed, unique_name};
+use hello_testbed::TestBed;
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Patch, PatchParams, PostParams};
-use kube::runtime::wait::{await_condition, conditions};
+use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -25,31 +23,10 @@ const TIMING: LeaseTiming = LeaseTiming {
 
 async fn setup() -> (Client, String) {
     let client = TestBed::get().client().await.expect("client");
-    let crds = Api::<CustomResourceDefinition>::all(client.clone());
-    crds.patch(
-        "helloapis.hello.dev",
-        &PatchParams::apply("hello-operator-test").force(),
-        &Patch::Apply(hello_crds::crd()),
-    )
-    .await
-    .expect("CRD");
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        await_condition(
-            crds,
-            "helloapis.hello.dev",
-            conditions::is_crd_established(),
-        ),
-    )
-    .await
-    .expect("established")
-    .expect("watch");
-    let ns = unique_name("leader");
-    Api::<Namespace>::all(client.clone())
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({"metadata": {"name": ns}})).expect("ns"),
-        )
+    hello_testbed::install_crd(&client, &hello_crds::crd())
+        .await
+        .expect("CRD");
+    let ns = hello_testbed::create_namespace(&client, "leader", &[])
         .await
         .expect("namespace");
     (client, ns)

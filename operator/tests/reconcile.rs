@@ -7,15 +7,13 @@ use std::time::Duration;
 
 use hello_operator::build::DefaultImages;
 use hello_operator::{Context, controller};
-use hello_testbed::{TestBed, unique_name};
+use hello_testbed::TestBed;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
-use kube::runtime::wait::{await_condition, conditions};
+use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -31,36 +29,17 @@ struct Harness {
 impl Harness {
     async fn start() -> Harness {
         let client = TestBed::get().client().await.expect("client");
-        let crds = Api::<CustomResourceDefinition>::all(client.clone());
-        crds.patch(
-            "helloapis.hello.dev",
-            &PatchParams::apply("hello-operator-test").force(),
-            &Patch::Apply(hello_crds::crd()),
-        )
-        .await
-        .expect("install the CRD");
-        tokio::time::timeout(
-            TIMEOUT,
-            await_condition(
-                crds,
-                "helloapis.hello.dev",
-                conditions::is_crd_established(),
-            ),
-        )
-        .await
-        .expect("CRD established")
-        .expect("watch");
-        let namespace = unique_name("operator");
-        Api::<Namespace>::all(client.clone())
-            .create(
-                &PostParams::default(),
-                // Pod Security `restricted` is enforced: pods that break it are refused.
-                &serde_json::from_value(json!({"metadata": {"name": namespace,
-                    "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}))
-                .expect("ns"),
-            )
+        hello_testbed::install_crd(&client, &hello_crds::crd())
             .await
-            .expect("namespace");
+            .expect("install the CRD");
+        // Pod Security `restricted` is enforced: pods that break it are refused.
+        let namespace = hello_testbed::create_namespace(
+            &client,
+            "operator",
+            &[("pod-security.kubernetes.io/enforce", "restricted")],
+        )
+        .await
+        .expect("namespace");
         let mut harness = Harness {
             client,
             namespace,

@@ -14,8 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use kube::runtime::wait::{await_condition, conditions};
+use kube::{Api, Client, Config};
 
 pub use names::unique_name;
 
@@ -163,4 +168,52 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("the testbed crate lives one level below the workspace root")
         .to_path_buf()
+}
+
+/// Applies `crd` (server-side, forced) and waits until it is established.
+pub async fn install_crd(
+    client: &Client,
+    crd: &CustomResourceDefinition,
+) -> Result<(), kube::Error> {
+    let name = crd.metadata.name.clone().unwrap_or_default();
+    let crds = Api::<CustomResourceDefinition>::all(client.clone());
+    crds.patch(
+        &name,
+        &PatchParams::apply("hello-testbed").force(),
+        &Patch::Apply(crd),
+    )
+    .await?;
+    let established = await_condition(crds, &name, conditions::is_crd_established());
+    match tokio::time::timeout(std::time::Duration::from_secs(30), established).await {
+        Ok(result) => result
+            .map(|_| ())
+            .map_err(|e| kube::Error::Service(Box::new(e))),
+        Err(_) => panic!("CRD {name} was not established within 30 s"),
+    }
+}
+
+/// Creates a namespace named `<prefix>-<unique>` with `labels`; returns its name.
+pub async fn create_namespace(
+    client: &Client,
+    prefix: &str,
+    labels: &[(&str, &str)],
+) -> Result<String, kube::Error> {
+    let name = unique_name(prefix);
+    let namespace = Namespace {
+        metadata: ObjectMeta {
+            name: Some(name.clone()),
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    };
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &namespace)
+        .await?;
+    Ok(name)
 }
