@@ -55,6 +55,7 @@ pub fn title(status: u16) -> &'static str {
         405 => "Method Not Allowed",
         413 => "Content Too Large",
         414 => "URI Too Long",
+        431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Error",

@@ -26,11 +26,16 @@ pub async fn handle(request: HttpRequest, state: web::Data<AppState>) -> HttpRes
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let header_bytes = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
     let parts = RequestParts {
         method: request.method().as_str(),
         path: request.path(),
         query: request.query_string(),
         body_len,
+        header_bytes,
     };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -10,6 +10,9 @@ use crate::{current_time, factorial};
 
 /// Longest request target (path and query) accepted, in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Largest total of header names and values accepted, in bytes (the HTTP
+/// layer itself refuses heads over 128 KiB or with more than 96 headers).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Largest request body accepted; no endpoint reads one.
 pub const MAX_BODY_BYTES: u64 = 1024;
 
@@ -25,6 +28,8 @@ pub struct RequestParts<'a> {
     pub query: &'a str,
     /// The declared body length (`Content-Length`), if any.
     pub body_len: Option<u64>,
+    /// Total bytes of header names and values.
+    pub header_bytes: usize,
 }
 
 /// The answer, before it becomes an HTTP response.
@@ -81,6 +86,14 @@ pub fn route(request: &RequestParts<'_>, config: Option<&Config>, now: u64) -> R
                 ),
             )),
         );
+    }
+
+    if request.header_bytes > MAX_HEADER_BYTES {
+        let detail = format!(
+            "the request headers are {} bytes; at most {MAX_HEADER_BYTES} are allowed",
+            request.header_bytes
+        );
+        return Routed::new(Route::Unmatched, Answer::Problem(Problem::new(431, detail)));
     }
 
     let route = match request.path {
@@ -200,6 +213,7 @@ mod tests {
             path,
             query,
             body_len,
+            header_bytes: 0,
         };
         route(&parts, Some(&config()), 1_700_000_000)
     }
@@ -287,6 +301,14 @@ mod tests {
             413
         );
         assert_eq!(request("GET", "/hello", Some(0)).answer.status(), 200);
+        let parts = RequestParts {
+            method: "GET",
+            path: "/hello",
+            query: "",
+            body_len: None,
+            header_bytes: MAX_HEADER_BYTES + 1,
+        };
+        assert_eq!(route(&parts, None, 0).answer.status(), 431);
     }
 
     #[test]
@@ -296,6 +318,7 @@ mod tests {
             path,
             query,
             body_len: None,
+            header_bytes: 0,
         };
         assert_eq!(route(&parts("/hello", ""), None, 0).answer.status(), 503);
         assert_eq!(
