@@ -6,6 +6,7 @@
 //! configuration parsing and validation, problem+json) are plain functions,
 //! tested here and fuzzed in `api/fuzz`.
 
+pub mod access_log;
 pub mod cli;
 pub mod config;
 pub mod current_time;

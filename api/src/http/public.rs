@@ -62,11 +62,11 @@ pub async fn handle(request: HttpRequest, state: web::Data<AppState>) -> HttpRes
         .observe_request(&routed.route, status, elapsed);
     if state.access_log {
         tracing::info!(
-            target: "access",
-            request_id = %request_id,
-            method = %parts.method,
-            path = %parts.path,
-            query = %parts.query,
+            target: crate::access_log::TARGET,
+            request_id = request_id.as_str(),
+            method = parts.method,
+            path = parts.path,
+            query = parts.query,
             status,
             duration_us = elapsed.as_micros() as u64,
             peer = %request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),

@@ -1,5 +1,7 @@
 //! Prometheus metrics, served on the admin port's `/metrics`.
 
+mod latency;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,14 +9,9 @@ use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEn
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-/// Latency buckets in seconds: fine below a millisecond, where this API lives.
-const LATENCY_BUCKETS: [f64; 14] = [
-    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-    1.0,
-];
+pub use latency::LatencyHistogram;
 
 /// The `route` label: a built-in endpoint, a configured path, or nothing
 /// matched (so unknown paths cannot blow up the label set).
@@ -56,17 +53,13 @@ struct ReasonLabels {
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    latency: Family<RouteLabels, LatencyHistogram>,
     config_reloads: Counter,
     config_reload_failures: Counter,
     config_responses: Gauge,
     kafka_produced: Counter,
     kafka_failed: Counter,
     kafka_dropped: Family<ReasonLabels, Counter>,
-}
-
-fn latency_histogram() -> Histogram {
-    Histogram::new(LATENCY_BUCKETS)
 }
 
 impl Default for Metrics {
@@ -84,8 +77,7 @@ impl Metrics {
             "HTTP requests answered on the public port, by route and status",
             requests.clone(),
         );
-        let latency: Family<RouteLabels, Histogram, fn() -> Histogram> =
-            Family::new_with_constructor(latency_histogram);
+        let latency = Family::<RouteLabels, LatencyHistogram>::default();
         registry.register(
             "http_request_duration_seconds",
             "Time from request to response body, by route",
@@ -151,7 +143,7 @@ impl Metrics {
             .get_or_create(&RouteLabels {
                 route: route.clone(),
             })
-            .observe(elapsed.as_secs_f64());
+            .observe(elapsed);
     }
 
     pub fn config_loaded(&self, responses: usize) {
