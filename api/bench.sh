@@ -5,10 +5,11 @@
 #
 #   api/bench.sh            (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_THREADS=1)
 #
-# Runs: nginx returning the /hello body (the practical limit); hello-api
-# /hello and /current_time with Kafka off; /current_time with Kafka on (a
-# dedicated local broker) and with that broker stopped. Prints req/s, p50,
-# p99 and the API's peak RSS under load.
+# Runs: nginx returning the /hello body (the practical limit), without and
+# with an access log; hello-api /hello with and without its access log;
+# /current_time with Kafka off, on (a dedicated local broker) and with that
+# broker stopped. Every hello-api run but one logs each request, as in
+# production. Prints req/s, p50, p99 and the API's peak RSS under load.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -47,6 +48,7 @@ wait_http() { # URL
 
 # --- nginx: the same body for /hello, the practical limit ------------------
 nginx_port=$(port)
+nginx_logged_port=$(port)
 mkdir -p "$work/nginx"
 cat >"$work/nginx/nginx.conf" <<NGINX
 worker_processes 2;
@@ -62,8 +64,14 @@ http {
   uwsgi_temp_path $work/nginx/uwsgi;
   scgi_temp_path $work/nginx/scgi;
   keepalive_requests 1000000;
+  log_format json escape=json '{"time":"\$time_iso8601","request_id":"\$request_id","method":"\$request_method","path":"\$uri","query":"\$args","status":\$status,"duration":\$request_time}';
   server {
     listen 127.0.0.1:$nginx_port;
+    location = /hello { default_type application/json; return 200 '{"message":"Hello, World!"}'; }
+  }
+  server {
+    listen 127.0.0.1:$nginx_logged_port;
+    access_log $work/nginx/access.log json buffer=64k flush=100ms;
     location = /hello { default_type application/json; return 200 '{"message":"Hello, World!"}'; }
   }
 }
@@ -98,25 +106,30 @@ printf 'status = warn\nappender.out.type = Console\nappender.out.name = OUT\napp
 kjava() { java -Xmx256m -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$kafka_home/libs/*" "$@"; }
 echo "==> starting a dedicated Kafka broker on 127.0.0.1:$kafka_port" >&2
 kjava kafka.tools.StorageTool format -t "$(kjava kafka.tools.StorageTool random-uuid)" -c "$work/kafka/server.properties" >/dev/null
-kjava kafka.Kafka "$work/kafka/server.properties" >"$work/kafka/kafka.log" 2>&1 &
+# Started directly (not through kjava) so that $! is the JVM itself.
+java -Xmx384m -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$kafka_home/libs/*" \
+  kafka.Kafka "$work/kafka/server.properties" >"$work/kafka/kafka.log" 2>&1 &
 kafka_pid=$!
 pids+=($kafka_pid)
 for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && break; sleep 0.2; done
 
 # --- hello-api processes --------------------------------------------------
-start_api() { # NAME [ARGS...]: prints "public admin pid"
-  local name=$1 public admin
+start_api() { # NAME [ARGS...]: sets api_port, api_admin, api_pid (no subshell: pids must reach cleanup)
+  local name=$1
   shift
-  public=$(port)
-  admin=$(port)
-  "$api_bin" --listen "127.0.0.1:$public" --admin-listen "127.0.0.1:$admin" "$@" >"$work/$name.log" 2>&1 </dev/null &
-  local pid=$!
-  pids+=($pid)
-  wait_http "http://127.0.0.1:$admin/readyz"
-  echo "$public $admin $pid"
+  api_port=$(port)
+  api_admin=$(port)
+  "$api_bin" --listen "127.0.0.1:$api_port" --admin-listen "127.0.0.1:$api_admin" "$@" >"$work/$name.log" 2>&1 </dev/null &
+  api_pid=$!
+  pids+=("$api_pid")
+  wait_http "http://127.0.0.1:$api_admin/readyz"
 }
-read -r off_port off_admin off_pid < <(start_api kafka-off)
-read -r on_port on_admin on_pid < <(start_api kafka-on --kafka-bootstrap-servers "127.0.0.1:$kafka_port" --kafka-topic bench-events --kafka-partitions 1)
+start_api kafka-off
+off_port=$api_port off_pid=$api_pid
+start_api no-access-log --access-log=false
+quiet_port=$api_port quiet_pid=$api_pid
+start_api kafka-on --kafka-bootstrap-servers "127.0.0.1:$kafka_port" --kafka-topic bench-events --kafka-partitions 1
+on_port=$api_port on_admin=$api_admin on_pid=$api_pid
 # Wait until the broker has the topic and took a first event.
 for _ in $(seq 1 300); do
   curl -fsS -o /dev/null "http://127.0.0.1:$on_port/current_time?name=Warm"
@@ -154,15 +167,19 @@ run() { # LABEL URL [PID-TO-WATCH]
 
 echo "==> wrk -t$threads -c$connections -d${seconds}s, each run after a 2 s warm-up" >&2
 run "nginx /hello" "http://127.0.0.1:$nginx_port/hello"
+run "nginx /hello (access log on)" "http://127.0.0.1:$nginx_logged_port/hello"
 run "hello-api /hello" "http://127.0.0.1:$off_port/hello" "$off_pid"
+run "hello-api /hello (access log off)" "http://127.0.0.1:$quiet_port/hello" "$quiet_pid"
 run "hello-api /current_time (Kafka off)" "http://127.0.0.1:$off_port/current_time?name=Paul" "$off_pid"
 run "hello-api /current_time (Kafka on)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
 produced=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_produced_total/ {print $2}')
 dropped_on=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_dropped_total/ {s+=$2} END {print s+0}')
 echo "==> stopping the broker" >&2
 kill -TERM "$kafka_pid"; wait "$kafka_pid" 2>/dev/null || true
+if (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; then echo "bench: the broker still listens" >&2; exit 1; fi
 run "hello-api /current_time (broker stopped)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
 dropped=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_dropped_total/ {s+=$2} END {print s+0}')
+failed=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_failed_total/ {print $2}')
 hwm_off=$(awk '/^VmHWM/ {print $2}' "/proc/$off_pid/status")
 hwm_on=$(awk '/^VmHWM/ {print $2}' "/proc/$on_pid/status")
 
@@ -170,14 +187,14 @@ echo
 echo "hello-api bench on $(nproc) cores, wrk -t$threads -c$connections -d${seconds}s, $(date -u +%Y-%m-%d)"
 printf '%-42s %12s %9s %9s %14s %9s\n' run "req/s" p50 p99 "peak RSS MiB" "vs nginx"
 nginx_rps=$(awk -F'\t' 'NR==1 {print $2}' "$results")
-off_rps=$(awk -F'\t' 'NR==3 {print $2}' "$results")
+off_rps=$(awk -F'\t' 'NR==5 {print $2}' "$results")
 while IFS=$'\t' read -r label rps p50 p99 rss errors; do
   ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN {printf "%.2fx", a/b}')
   printf '%-42s %12s %9s %9s %14s %9s %s\n' "$label" "$rps" "$p50" "$p99" "$rss" "$ratio" "$errors"
 done <"$results"
-on_rps=$(awk -F'\t' 'NR==4 {print $2}' "$results")
-down_rps=$(awk -F'\t' 'NR==5 {print $2}' "$results")
+on_rps=$(awk -F'\t' 'NR==6 {print $2}' "$results")
+down_rps=$(awk -F'\t' 'NR==7 {print $2}' "$results")
 awk -v on="$on_rps" -v off="$off_rps" -v down="$down_rps" 'BEGIN {
   printf "Kafka on vs off (/current_time): %+.1f%% req/s; broker stopped vs off: %+.1f%%\n", (on/off-1)*100, (down/off-1)*100 }'
-echo "Kafka events acknowledged during the Kafka-on run: ${produced:-0}; dropped then: ${dropped_on}; dropped in total after the broker stopped: ${dropped}"
+echo "Kafka events acknowledged during the Kafka-on run: ${produced:-0}; dropped then: ${dropped_on}; after the broker stopped: dropped ${dropped} (queue full), failed ${failed:-0} (delivery errors)"
 echo "peak RSS (VmHWM): Kafka off $((hwm_off / 1024)) MiB, Kafka on $((hwm_on / 1024)) MiB"

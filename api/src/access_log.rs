@@ -21,9 +21,10 @@ use crate::cli::LogFormat;
 /// The `tracing` target of access log events.
 pub const TARGET: &str = "access";
 /// How often buffered lines reach stdout.
-pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+/// Short, so the buffers stay small (memory) and lines appear promptly.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(25);
 /// Bytes one thread may buffer between flushes before lines are dropped.
-const MAX_BUFFER_BYTES: usize = 4 * 1024 * 1024;
+const MAX_BUFFER_BYTES: usize = 1024 * 1024;
 
 type Shard = Arc<Mutex<Vec<u8>>>;
 
@@ -51,9 +52,10 @@ impl AccessLogLayer {
         let spawned = std::thread::Builder::new()
             .name("access-log".into())
             .spawn(move || {
+                let mut spare = Vec::new();
                 loop {
                     std::thread::sleep(FLUSH_INTERVAL);
-                    flush(&flusher);
+                    flush(&flusher, &mut spare);
                 }
             });
         if let Err(error) = spawned {
@@ -90,17 +92,20 @@ pub struct AccessLogFlusher(Arc<Shards>);
 
 impl AccessLogFlusher {
     pub fn flush(&self) {
-        flush(&self.0);
+        flush(&self.0, &mut Vec::new());
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Writes every thread's buffered lines; whole lines only, under the stdout
-/// lock, so they never interleave with other log output.
-fn flush(shards: &Shards) {
+/// lock, so they never interleave with other log output. Buffers are swapped
+/// with `spare`, not reallocated, so their capacity is reused.
+fn flush(shards: &Shards, spare: &mut Vec<u8>) {
     let live: Vec<Shard> = {
         let mut all = lock(&shards.all);
         all.retain(|weak| weak.strong_count() > 0);
@@ -108,11 +113,13 @@ fn flush(shards: &Shards) {
     };
     let mut stdout = std::io::stdout().lock();
     for shard in live {
-        let lines = std::mem::take(&mut *lock(&shard));
-        if !lines.is_empty() {
-            let _ = stdout.write_all(&lines);
+        spare.clear();
+        std::mem::swap(&mut *lock(&shard), spare);
+        if !spare.is_empty() {
+            let _ = stdout.write_all(spare);
         }
     }
+    spare.clear();
     let dropped = shards.dropped.swap(0, Ordering::Relaxed);
     if dropped > 0 {
         let _ = writeln!(
@@ -254,19 +261,46 @@ impl fmt::Write for JsonEscaper<'_> {
     }
 }
 
+thread_local! {
+    // The date and time of the current second, formatted once per second.
+    static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+}
+
 /// `2026-11-21T23:27:08.483216Z` (UTC, microseconds).
 pub fn write_rfc3339(line: &mut String, time: SystemTime) {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
+    SECOND.with(|second| {
+        let mut second = second.borrow_mut();
+        if second.0 != secs {
+            second.1.clear();
+            write_seconds(&mut second.1, secs);
+            second.0 = secs;
+        }
+        line.push_str(&second.1);
+    });
+    let micros = since.subsec_micros();
+    let mut digits = [b'0'; 6];
+    let mut rest = micros;
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    line.push('.');
+    line.push_str(std::str::from_utf8(&digits).unwrap_or("000000"));
+    line.push('Z');
+}
+
+/// `2026-11-21T23:27:08`.
+fn write_seconds(line: &mut String, secs: u64) {
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days as i64);
     let _ = write!(
         line,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
         rest / 3600,
         rest % 3600 / 60,
-        rest % 60,
-        since.subsec_micros()
+        rest % 60
     );
 }
 
@@ -291,7 +325,10 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339_utc() {
         let mut line = String::new();
-        write_rfc3339(&mut line, UNIX_EPOCH + Duration::from_micros(1_795_303_628_483_216));
+        write_rfc3339(
+            &mut line,
+            UNIX_EPOCH + Duration::from_micros(1_795_303_628_483_216),
+        );
         assert_eq!(line, "2026-11-21T23:27:08.483216Z");
         line.clear();
         write_rfc3339(&mut line, UNIX_EPOCH + Duration::from_secs(951_782_400));

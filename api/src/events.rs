@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 /// How long a queued event may wait for the broker before it is failed.
 const MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bytes the queue may hold, whatever the message count (bounds memory).
-const QUEUE_MAX_KBYTES: u32 = 8 * 1024;
+const QUEUE_MAX_KBYTES: u32 = 2 * 1024;
 
 /// Counts deliveries and logs failures (throttled).
 pub struct DeliveryMetrics {

@@ -59,7 +59,10 @@ fn config(message: &str) -> String {
 }
 
 fn start(file: &Path) -> Api {
-    Api::builder().arg("--config").arg(file.display().to_string()).start()
+    Api::builder()
+        .arg("--config")
+        .arg(file.display().to_string())
+        .start()
 }
 
 #[test]
@@ -68,7 +71,10 @@ fn the_file_is_served_and_a_swap_is_served_within_a_second() {
     let api = start(&volume.file());
     assert_eq!(api.get("/hello").text(), r#"{"message":"Hi"}"#);
     assert_eq!(api.get("/teapot").status, 418);
-    assert_eq!(api.get("/current_time?name=Paul").json()["message"], "Hi, Paul!");
+    assert_eq!(
+        api.get("/current_time?name=Paul").json()["message"],
+        "Hi, Paul!"
+    );
 
     volume.update(&config("Ahoy"));
     let swapped = Instant::now();
@@ -78,7 +84,10 @@ fn the_file_is_served_and_a_swap_is_served_within_a_second() {
     .expect("the new configuration is served");
     let took = served - swapped;
     assert!(took < Duration::from_secs(1), "took {took:?}");
-    assert_eq!(api.get("/current_time?name=Paul").json()["message"], "Ahoy, Paul!");
+    assert_eq!(
+        api.get("/current_time?name=Paul").json()["message"],
+        "Ahoy, Paul!"
+    );
     assert_eq!(api.metric("hello_config_reloads_total"), Some(2.0));
 }
 
@@ -100,8 +109,16 @@ fn a_bad_configuration_is_refused_and_the_last_good_one_keeps_serving() {
             api.metric("hello_config_reload_failures_total")
                 .filter(|n| *n >= (i + 1) as f64)
         });
-        assert!(failures.is_some(), "{bad:?} was not refused:\n{}", api.logs());
-        assert_eq!(api.get("/hello").text(), r#"{"message":"Good"}"#, "after {bad:?}");
+        assert!(
+            failures.is_some(),
+            "{bad:?} was not refused:\n{}",
+            api.logs()
+        );
+        assert_eq!(
+            api.get("/hello").text(),
+            r#"{"message":"Good"}"#,
+            "after {bad:?}"
+        );
         assert!(api.is_ready());
     }
     assert!(api.logs().contains("configuration refused"));
@@ -109,7 +126,10 @@ fn a_bad_configuration_is_refused_and_the_last_good_one_keeps_serving() {
     let served = eventually(Duration::from_secs(5), || {
         (api.get("/hello").text() == r#"{"message":"Better"}"#).then_some(())
     });
-    assert!(served.is_some(), "a good configuration after bad ones is served");
+    assert!(
+        served.is_some(),
+        "a good configuration after bad ones is served"
+    );
 }
 
 #[test]

@@ -34,7 +34,9 @@ fn configmap_with(key: &str, text: &str) -> ConfigMap {
 }
 
 fn config(message: &str) -> String {
-    format!("greeting: \"{message}, {{name}}!\"\nresponses:\n  /hello: {{message: \"{message}\"}}\n")
+    format!(
+        "greeting: \"{message}, {{name}}!\"\nresponses:\n  /hello: {{message: \"{message}\"}}\n"
+    )
 }
 
 /// A namespace with the ConfigMap and a ServiceAccount allowed only
@@ -42,7 +44,13 @@ fn config(message: &str) -> String {
 async fn least_privilege_kubeconfig(client: &Client, namespace: &str) -> std::path::PathBuf {
     let testbed = TestBed::get();
     KubeApi::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &Namespace { metadata: meta(namespace), ..Default::default() })
+        .create(
+            &PostParams::default(),
+            &Namespace {
+                metadata: meta(namespace),
+                ..Default::default()
+            },
+        )
         .await
         .expect("namespace");
     let post = PostParams::default();
@@ -52,7 +60,13 @@ async fn least_privilege_kubeconfig(client: &Client, namespace: &str) -> std::pa
         .expect("configmap");
     let accounts = KubeApi::<ServiceAccount>::namespaced(client.clone(), namespace);
     accounts
-        .create(&post, &ServiceAccount { metadata: meta("hello-api"), ..Default::default() })
+        .create(
+            &post,
+            &ServiceAccount {
+                metadata: meta("hello-api"),
+                ..Default::default()
+            },
+        )
         .await
         .expect("service account");
     let role = Role {
@@ -149,13 +163,25 @@ async fn the_configmap_is_served_and_followed_with_least_privilege() {
         (api.get("/hello").text() == r#"{"message":"Ahoy"}"#).then(Instant::now)
     })
     .expect("the change is served");
-    assert!(served - patched < Duration::from_secs(1), "took {:?}", served - patched);
-    assert_eq!(api.get("/current_time?name=Paul").json()["message"], "Ahoy, Paul!");
+    assert!(
+        served - patched < Duration::from_secs(1),
+        "took {:?}",
+        served - patched
+    );
+    assert_eq!(
+        api.get("/current_time?name=Paul").json()["message"],
+        "Ahoy, Paul!"
+    );
 
     // An invalid document, then a ConfigMap without the key: both refused.
-    patch(configmap_with("config.yaml", "responses: {/a: {status: 99, message: x}}")).await;
+    patch(configmap_with(
+        "config.yaml",
+        "responses: {/a: {status: 99, message: x}}",
+    ))
+    .await;
     let refused = eventually(Duration::from_secs(5), || {
-        api.metric("hello_config_reload_failures_total").filter(|n| *n >= 1.0)
+        api.metric("hello_config_reload_failures_total")
+            .filter(|n| *n >= 1.0)
     });
     assert!(refused.is_some(), "{}", api.logs());
     let replace_data = ConfigMap {
@@ -172,7 +198,8 @@ async fn the_configmap_is_served_and_followed_with_least_privilege() {
         .await
         .expect("replace");
     let refused = eventually(Duration::from_secs(5), || {
-        api.metric("hello_config_reload_failures_total").filter(|n| *n >= 2.0)
+        api.metric("hello_config_reload_failures_total")
+            .filter(|n| *n >= 2.0)
     });
     assert!(refused.is_some(), "{}", api.logs());
     assert!(api.logs().contains("config.yaml"));

@@ -38,9 +38,14 @@ fn current_time_greets_with_the_unix_time() {
     let response = api.get("/current_time?name=Paul");
     assert_eq!(response.status, 200);
     let text = response.text();
-    let timestamp = response.json()["timestamp"].as_u64().expect("integer timestamp");
+    let timestamp = response.json()["timestamp"]
+        .as_u64()
+        .expect("integer timestamp");
     assert!((before..=before + 5).contains(&timestamp), "{text}");
-    assert_eq!(text, format!(r#"{{"timestamp":{timestamp},"message":"Hello, Paul!"}}"#));
+    assert_eq!(
+        text,
+        format!(r#"{{"timestamp":{timestamp},"message":"Hello, Paul!"}}"#)
+    );
 }
 
 #[test]
@@ -76,7 +81,10 @@ fn factorial_is_exact_and_strict() {
     let api = Api::start_default();
     let response = api.get("/api/v1/factorial?number=25");
     assert_eq!(response.status, 200);
-    assert_eq!(response.text(), r#"{"factorial":15511210043330985984000000}"#);
+    assert_eq!(
+        response.text(),
+        r#"{"factorial":15511210043330985984000000}"#
+    );
     let response = api.get("/api/v1/factorial?number=1000");
     assert_eq!(response.status, 200);
     let digits = response.text();
@@ -87,11 +95,25 @@ fn factorial_is_exact_and_strict() {
     assert_eq!(digits.len(), 2568);
     assert!(digits.starts_with("402387260077") && digits.ends_with(&"0".repeat(249)));
 
-    for query in ["number=%2B5", "number=+5", "number=%205", "number=1_0", "number=-1", "number=abc", "number=", "", "number=1001", "number=5&x=1"] {
+    for query in [
+        "number=%2B5",
+        "number=+5",
+        "number=%205",
+        "number=1_0",
+        "number=-1",
+        "number=abc",
+        "number=",
+        "",
+        "number=1001",
+        "number=5&x=1",
+    ] {
         let response = api.get(&format!("/api/v1/factorial?{query}"));
         assert_eq!(response.status, 400, "{query}: {}", response.text());
         let detail = problem_detail(&response);
-        assert!(detail.contains("\"number\"") || detail.contains("\"x\""), "{query}: {detail}");
+        assert!(
+            detail.contains("\"number\"") || detail.contains("\"x\""),
+            "{query}: {detail}"
+        );
     }
 }
 
@@ -112,7 +134,12 @@ fn unknown_paths_are_404_and_other_methods_405() {
         assert_eq!(response.status, 404, "{path}");
         assert!(problem_detail(&response).contains(path));
     }
-    for (method, path) in [("POST", "/hello"), ("PUT", "/current_time"), ("DELETE", "/api/v1/factorial"), ("HEAD", "/healthcheck")] {
+    for (method, path) in [
+        ("POST", "/hello"),
+        ("PUT", "/current_time"),
+        ("DELETE", "/api/v1/factorial"),
+        ("HEAD", "/healthcheck"),
+    ] {
         let response = http::request(api.public, method, path, &[], b"");
         assert_eq!(response.status, 405, "{method} {path}");
         assert_eq!(response.header("allow"), Some("GET"));
@@ -146,7 +173,13 @@ fn size_limits_are_enforced() {
 #[test]
 fn request_ids_are_echoed_or_made() {
     let api = Api::start_default();
-    let response = http::request(api.public, "GET", "/hello", &[("X-Request-Id", "abc-123")], b"");
+    let response = http::request(
+        api.public,
+        "GET",
+        "/hello",
+        &[("X-Request-Id", "abc-123")],
+        b"",
+    );
     assert_eq!(response.header("x-request-id"), Some("abc-123"));
     let first = api.get("/hello");
     let second = api.get("/hello");
@@ -154,7 +187,10 @@ fn request_ids_are_echoed_or_made() {
     assert!(a.is_some() && a != b, "{a:?} {b:?}");
     // Log lines are written by a background thread: give it a moment.
     let line = support::eventually(std::time::Duration::from_secs(5), || {
-        api.logs().lines().find(|l| l.contains("abc-123")).map(str::to_string)
+        api.logs()
+            .lines()
+            .find(|l| l.contains("abc-123"))
+            .map(str::to_string)
     })
     .expect("an access log line with the request id");
     let entry: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
@@ -173,9 +209,18 @@ fn the_admin_port_serves_probes_and_metrics_and_the_public_one_does_not() {
     let metrics = api.admin_get("/metrics");
     assert_eq!(metrics.status, 200);
     let text = metrics.text();
-    assert!(text.contains(r#"hello_http_requests_total{route="/hello",status="200"} 1"#), "{text}");
-    assert!(text.contains(r#"hello_http_requests_total{route="unmatched",status="404"} 1"#), "{text}");
-    assert!(text.contains("hello_http_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains(r#"hello_http_requests_total{route="/hello",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"hello_http_requests_total{route="unmatched",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("hello_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
     assert!(text.contains("hello_config_reloads_total 1"), "{text}");
     assert_eq!(api.admin_get("/hello").status, 404);
 }

@@ -68,7 +68,11 @@ fn topic_partitions(bootstrap: &str, topic: &str) -> Option<usize> {
 fn each_current_time_body_arrives_on_the_auto_created_topic() {
     let bootstrap = TestBed::get().kafka_bootstrap().to_string();
     let topic = unique_name("api-events");
-    assert_eq!(topic_partitions(&bootstrap, &topic), None, "the topic must not exist yet");
+    assert_eq!(
+        topic_partitions(&bootstrap, &topic),
+        None,
+        "the topic must not exist yet"
+    );
     let api = start_api(&bootstrap, &topic, &["--kafka-partitions", "2"]);
 
     let bodies: BTreeSet<String> = (0..5)
@@ -88,7 +92,8 @@ fn each_current_time_body_arrives_on_the_auto_created_topic() {
     assert_eq!(seen, bodies);
     assert_eq!(topic_partitions(&bootstrap, &topic), Some(2));
     let produced = eventually(Duration::from_secs(10), || {
-        api.metric("hello_kafka_events_produced_total").filter(|n| *n >= 5.0)
+        api.metric("hello_kafka_events_produced_total")
+            .filter(|n| *n >= 5.0)
     });
     assert_eq!(produced, Some(5.0));
 }
@@ -133,9 +138,14 @@ fn a_stopped_broker_slows_nothing_and_events_resume_when_it_returns() {
     // Up: events flow.
     assert_eq!(api.get("/current_time?name=First").status, 200);
     let delivered = eventually(Duration::from_secs(60), || {
-        api.metric("hello_kafka_events_produced_total").filter(|n| *n >= 1.0)
+        api.metric("hello_kafka_events_produced_total")
+            .filter(|n| *n >= 1.0)
     });
-    assert!(delivered.is_some(), "no delivery with the broker up:\n{}", api.logs());
+    assert!(
+        delivered.is_some(),
+        "no delivery with the broker up:\n{}",
+        api.logs()
+    );
     let mut up = latencies(&api, "Up", 200);
 
     // Down: same statuses, same latency.
@@ -149,7 +159,10 @@ fn a_stopped_broker_slows_nothing_and_events_resume_when_it_returns() {
         p99_down <= p99_up * 2 + Duration::from_millis(10),
         "p99 up {p99_up:?}, down {p99_down:?}"
     );
-    assert!(max_down < Duration::from_millis(500), "max down {max_down:?}");
+    assert!(
+        max_down < Duration::from_millis(500),
+        "max down {max_down:?}"
+    );
 
     // Back: new events arrive.
     broker.run();

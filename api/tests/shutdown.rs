@@ -11,7 +11,10 @@ use support::{eventually, http};
 
 #[test]
 fn sigterm_turns_not_ready_keeps_serving_during_the_delay_then_exits_0() {
-    let mut api = Api::builder().arg("--shutdown-delay-seconds").arg("2").start();
+    let mut api = Api::builder()
+        .arg("--shutdown-delay-seconds")
+        .arg("2")
+        .start();
     assert!(api.is_ready());
     api.signal("TERM");
     let not_ready = eventually(Duration::from_secs(2), || (!api.is_ready()).then_some(()));
@@ -19,7 +22,10 @@ fn sigterm_turns_not_ready_keeps_serving_during_the_delay_then_exits_0() {
     assert_eq!(api.get("/hello").status, 200, "serving during the delay");
     let status = api.wait_exit(Duration::from_secs(15)).expect("exited");
     assert_eq!(status.code(), Some(0), "{}", api.logs());
-    assert!(http::try_get(api.public, "/hello").is_err(), "still accepting");
+    assert!(
+        http::try_get(api.public, "/hello").is_err(),
+        "still accepting"
+    );
 }
 
 /// What a keep-alive client saw: complete responses, and whether the
@@ -33,11 +39,16 @@ struct Seen {
 /// server closes it; a close between responses is fine, inside one is not.
 fn keep_requesting(addr: std::net::SocketAddr) -> Seen {
     use std::io::Read;
-    let mut seen = Seen { complete: 0, truncated: false };
+    let mut seen = Seen {
+        complete: 0,
+        truncated: false,
+    };
     let Ok(mut stream) = TcpStream::connect(addr) else {
         return seen;
     };
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     loop {
         if stream
             .write_all(b"GET /api/v1/factorial?number=400 HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -48,10 +59,7 @@ fn keep_requesting(addr: std::net::SocketAddr) -> Seen {
         let mut raw = Vec::new();
         let mut buffer = [0u8; 4096];
         let complete = loop {
-            let n = match stream.read(&mut buffer) {
-                Ok(n) => n,
-                Err(_) => 0,
-            };
+            let n: usize = stream.read(&mut buffer).unwrap_or_default();
             if n == 0 {
                 break false;
             }
@@ -113,5 +121,8 @@ fn idle_keep_alive_connections_do_not_hold_up_the_exit() {
     let status = api.wait_exit(Duration::from_secs(40)).expect("exited");
     assert_eq!(status.code(), Some(0));
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(5), "exit took {took:?} with an idle connection open");
+    assert!(
+        took < Duration::from_secs(5),
+        "exit took {took:?} with an idle connection open"
+    );
 }

@@ -61,6 +61,7 @@ pub async fn handle(request: HttpRequest, state: web::Data<AppState>) -> HttpRes
         .metrics
         .observe_request(&routed.route, status, elapsed);
     if state.access_log {
+        let peer = request.peer_addr().map(|a| a.ip());
         tracing::info!(
             target: crate::access_log::TARGET,
             request_id = request_id.as_str(),
@@ -69,7 +70,7 @@ pub async fn handle(request: HttpRequest, state: web::Data<AppState>) -> HttpRes
             query = parts.query,
             status,
             duration_us = elapsed.as_micros() as u64,
-            peer = %request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+            peer = peer.as_ref().map(tracing::field::display),
             "request"
         );
     }

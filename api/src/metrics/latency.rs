@@ -10,8 +10,8 @@ use prometheus_client::metrics::{MetricType, TypedMetric};
 
 /// Upper bounds in seconds: fine below a millisecond, where this API lives.
 pub const BUCKETS: [f64; 14] = [
-    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-    0.5, 1.0,
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+    1.0,
 ];
 // The same bounds in nanoseconds, for comparison without floats.
 const BUCKETS_NANOS: [u64; 14] = [
@@ -68,7 +68,10 @@ impl EncodeMetric for LatencyHistogram {
             .zip(&self.inner.buckets)
             .map(|(bound, count)| (*bound, count.load(Ordering::Relaxed)))
             .collect();
-        buckets.push((f64::MAX, self.inner.buckets[BUCKETS.len()].load(Ordering::Relaxed)));
+        buckets.push((
+            f64::MAX,
+            self.inner.buckets[BUCKETS.len()].load(Ordering::Relaxed),
+        ));
         // The count is the sum of the buckets read, so the exposition stays
         // self-consistent while requests keep arriving.
         let count = buckets.iter().map(|(_, n)| n).sum();

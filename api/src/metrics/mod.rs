@@ -2,6 +2,8 @@
 
 mod latency;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +22,26 @@ pub enum Route {
     Builtin(&'static str),
     Configured(Arc<str>),
     Unmatched,
+}
+
+impl Route {
+    /// Identifies the route by address: the static string of a built-in, the
+    /// shared path of a configured one (new after each reload).
+    fn identity(&self) -> usize {
+        match self {
+            Route::Builtin(path) => path.as_ptr() as usize,
+            Route::Configured(path) => path.as_ptr() as usize,
+            Route::Unmatched => 0,
+        }
+    }
+}
+
+/// Per-thread request metric handles, by route identity and status.
+type HandleCache = HashMap<(usize, u16), (Counter, LatencyHistogram)>;
+const MAX_CACHED_HANDLES: usize = 4096;
+
+thread_local! {
+    static REQUEST_HANDLES: RefCell<HandleCache> = RefCell::new(HashMap::new());
 }
 
 impl EncodeLabelValue for Route {
@@ -133,17 +155,34 @@ impl Metrics {
     }
 
     pub fn observe_request(&self, route: &Route, status: u16, elapsed: Duration) {
-        self.requests
-            .get_or_create(&RequestLabels {
-                route: route.clone(),
-                status,
-            })
-            .inc();
-        self.latency
-            .get_or_create(&RouteLabels {
-                route: route.clone(),
-            })
-            .observe(elapsed);
+        // Each worker thread keeps the handles it has used, so the hot path
+        // takes no lock and clones no label (the families' lookups do both).
+        let key = (route.identity(), status);
+        REQUEST_HANDLES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() > MAX_CACHED_HANDLES {
+                // Reloads make new route identities; start over now and then.
+                cache.clear();
+            }
+            let (counter, histogram) = cache.entry(key).or_insert_with(|| {
+                let counter = self
+                    .requests
+                    .get_or_create(&RequestLabels {
+                        route: route.clone(),
+                        status,
+                    })
+                    .clone();
+                let histogram = self
+                    .latency
+                    .get_or_create(&RouteLabels {
+                        route: route.clone(),
+                    })
+                    .clone();
+                (counter, histogram)
+            });
+            counter.inc();
+            histogram.observe(elapsed);
+        });
     }
 
     pub fn config_loaded(&self, responses: usize) {

@@ -145,10 +145,12 @@ impl ApiBuilder {
             if let Ok(Some(status)) = api.child.try_wait() {
                 panic!("hello-api exited early ({status}):\n{}", api.logs());
             }
-            let probe = if self.wait_ready { "/readyz" } else { "/healthz" };
-            http::try_get(admin, probe)
-                .ok()
-                .filter(|r| r.status == 200)
+            let probe = if self.wait_ready {
+                "/readyz"
+            } else {
+                "/healthz"
+            };
+            http::try_get(admin, probe).ok().filter(|r| r.status == 200)
         });
         assert!(up.is_some(), "hello-api did not come up:\n{}", api.logs());
         api

@@ -26,11 +26,15 @@ impl Broker {
             .arg("--print-kafka-dir")
             .output()
             .expect("run testbed/install.sh --print-kafka-dir");
-        assert!(output.status.success(), "testbed/install.sh --print-kafka-dir failed");
+        assert!(
+            output.status.success(),
+            "testbed/install.sh --print-kafka-dir failed"
+        );
         let kafka_home = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
         let port = free_port();
         let controller_port = free_port();
-        let dir = std::env::temp_dir().join(format!("hello-api-broker-{}-{port}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("hello-api-broker-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("broker dir");
         std::fs::write(
             dir.join("server.properties"),
@@ -67,7 +71,13 @@ impl Broker {
         let properties = broker.dir.join("server.properties");
         broker.java(
             "kafka.tools.StorageTool",
-            &["format", "-t", cluster_id.trim(), "-c", properties.to_str().expect("utf-8 path")],
+            &[
+                "format",
+                "-t",
+                cluster_id.trim(),
+                "-c",
+                properties.to_str().expect("utf-8 path"),
+            ],
         );
         let mut broker = broker;
         broker.run();
@@ -112,7 +122,13 @@ impl Broker {
             .open(self.dir.join("kafka.log"))
             .expect("kafka.log");
         let child = Command::new("java")
-            .args(["-Xms128m", "-Xmx384m", &self.log4j(), "-cp", &self.class_path()])
+            .args([
+                "-Xms128m",
+                "-Xmx384m",
+                &self.log4j(),
+                "-cp",
+                &self.class_path(),
+            ])
             .arg("kafka.Kafka")
             .arg(self.dir.join("server.properties"))
             .stdin(Stdio::null())
