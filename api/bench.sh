@@ -137,6 +137,7 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 results=$work/results.tsv
@@ -171,7 +172,11 @@ run "nginx /hello (access log on)" "http://127.0.0.1:$nginx_logged_port/hello"
 run "hello-api /hello" "http://127.0.0.1:$off_port/hello" "$off_pid"
 run "hello-api /hello (access log off)" "http://127.0.0.1:$quiet_port/hello" "$quiet_pid"
 run "hello-api /current_time (Kafka off)" "http://127.0.0.1:$off_port/current_time?name=Paul" "$off_pid"
+broker_cpu_before=$(cpu_seconds "$kafka_pid")
+api_cpu_before=$(cpu_seconds "$on_pid")
 run "hello-api /current_time (Kafka on)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
+broker_cpu=$(awk -v a="$(cpu_seconds "$kafka_pid")" -v b="$broker_cpu_before" 'BEGIN {printf "%.1f", a - b}')
+api_cpu=$(awk -v a="$(cpu_seconds "$on_pid")" -v b="$api_cpu_before" 'BEGIN {printf "%.1f", a - b}')
 produced=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_produced_total/ {print $2}')
 dropped_on=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_dropped_total/ {s+=$2} END {print s+0}')
 echo "==> stopping the broker" >&2
@@ -197,4 +202,5 @@ down_rps=$(awk -F'\t' 'NR==7 {print $2}' "$results")
 awk -v on="$on_rps" -v off="$off_rps" -v down="$down_rps" 'BEGIN {
   printf "Kafka on vs off (/current_time): %+.1f%% req/s; broker stopped vs off: %+.1f%%\n", (on/off-1)*100, (down/off-1)*100 }'
 echo "Kafka events acknowledged during the Kafka-on run: ${produced:-0}; dropped then: ${dropped_on}; after the broker stopped: dropped ${dropped} (queue full), failed ${failed:-0} (delivery errors)"
+echo "CPU during the Kafka-on run (incl. warm-up): hello-api ${api_cpu} s, the local Kafka broker ${broker_cpu} s, of $(( $(nproc) * (seconds + 2) )) s available"
 echo "peak RSS (VmHWM): Kafka off $((hwm_off / 1024)) MiB, Kafka on $((hwm_on / 1024)) MiB"

@@ -19,6 +19,9 @@ use crate::metrics::Metrics;
 const MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bytes the queue may hold, whatever the message count (bounds memory).
 const QUEUE_MAX_KBYTES: u32 = 2 * 1024;
+/// Largest produce batch per partition; events are small, and librdkafka's
+/// 1 MB default only costs memory here.
+const BATCH_BYTES: u32 = 128 * 1024;
 
 /// Counts deliveries and logs failures (throttled).
 pub struct DeliveryMetrics {
@@ -68,6 +71,7 @@ impl EventSink {
                 MESSAGE_TIMEOUT.as_millis().to_string(),
             )
             .set("linger.ms", "5")
+            .set("batch.size", BATCH_BYTES.to_string())
             .set("compression.type", "lz4");
         let observer = DeliveryMetrics {
             metrics: metrics.clone(),
