@@ -5,12 +5,14 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed up down
+.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed test-api-contract bench bench-api fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
 	@echo "make cluster-down   stop every process the test bed started"
-	@echo "make test           every test tier (lint, unit, test bed)"
+	@echo "make test           every test tier (lint, unit, test bed, API contract)"
+	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk"
+	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
 	@echo "make up / down      the whole product on this machine (needs the real node, issue #7)"
 
 tools:
@@ -32,18 +34,28 @@ build:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	for f in testbed/*.sh testbed/tests/*.sh .ci/run; do bash -n "$$f"; done
+	for f in testbed/*.sh testbed/tests/*.sh api/*.sh .ci/run; do bash -n "$$f"; done
 
 # Unit tests and the smoke tests against the test bed, in one cargo run; the
 # test bed is started if needed and stopped again if this target started it.
 test-rust:
 	testbed/with-testbed.sh $(CARGO) test --workspace --locked
 
+# The OpenAPI document of hello-api against the real binary (schemathesis).
+test-api-contract:
+	api/contract-test.sh
+
+bench-api:
+	api/bench.sh
+
+fuzz-api:
+	api/fuzz.sh
+
 # The test bed's own lifecycle (a second, temporary test bed).
 test-testbed:
 	testbed/tests/lifecycle.sh
 
-test: lint test-rust test-testbed
+test: lint test-rust test-api-contract test-testbed
 
 up:
 	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2
@@ -51,9 +63,9 @@ up:
 
 down: cluster-down
 
-.PHONY: bench bench-operator
+.PHONY: bench-operator
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-operator
+bench: bench-operator bench-api
 
 bench-operator:
 	testbed/with-testbed.sh operator/bench/converge.sh

@@ -1,6 +1,8 @@
-//! `hello-api`: not built yet. The HTTP API arrives with issue #4; until then
-//! the binary says so and fails, rather than pretending to work.
+//! `hello-api`: the configurable HTTP API of a HelloApi resource.
+
+use clap::Parser;
+
 fn main() -> std::process::ExitCode {
-    eprintln!("hello-api: not implemented yet (issue #4)");
-    std::process::ExitCode::from(2)
+    let cli = hello_api::cli::Cli::parse();
+    hello_api::run(cli)
 }

@@ -1,0 +1,68 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use hello_kafka::KafkaArgs;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line (for log collectors).
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+/// The configurable HTTP API of a HelloApi resource.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "hello-api", version, about)]
+pub struct Cli {
+    /// Public address: the API.
+    #[arg(long, env = "HELLO_LISTEN", default_value = "0.0.0.0:8080")]
+    pub listen: SocketAddr,
+
+    /// Admin address: /metrics, /healthz, /readyz. Never expose it publicly.
+    #[arg(long, env = "HELLO_ADMIN_LISTEN", default_value = "0.0.0.0:9090")]
+    pub admin_listen: SocketAddr,
+
+    /// YAML file `{greeting, responses}`, reloaded when it changes (including
+    /// the `..data` symlink swap of a ConfigMap volume).
+    #[arg(long, env = "HELLO_CONFIG", conflicts_with = "configmap")]
+    pub config: Option<PathBuf>,
+
+    /// ConfigMap to watch through the Kubernetes API; its `config.yaml` key
+    /// holds the same YAML as --config.
+    #[arg(long, env = "HELLO_CONFIGMAP")]
+    pub configmap: Option<String>,
+
+    /// Namespace of --configmap; the pod's own namespace by default.
+    #[arg(long, env = "POD_NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Log format.
+    #[arg(long, env = "HELLO_LOG_FORMAT", value_enum, default_value = "json")]
+    pub log_format: LogFormat,
+
+    /// Write one access log line per request.
+    #[arg(long, env = "HELLO_ACCESS_LOG", default_value_t = true, action = clap::ArgAction::Set)]
+    pub access_log: bool,
+
+    /// HTTP worker threads (default: one per CPU).
+    #[arg(long, env = "HELLO_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Seconds to keep serving, not ready, after SIGTERM before closing the
+    /// listener (lets load balancers drop the pod first).
+    #[arg(long, env = "HELLO_SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
+    pub shutdown_delay_seconds: u64,
+
+    /// Seconds in-flight requests get to finish after the listener closes.
+    #[arg(long, env = "HELLO_SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub shutdown_timeout_seconds: u64,
+
+    /// Most events waiting for Kafka; beyond it new events are dropped.
+    #[arg(long, env = "HELLO_KAFKA_QUEUE_MESSAGES", default_value_t = 10_000)]
+    pub kafka_queue_messages: u32,
+
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+}

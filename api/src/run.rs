@@ -1,0 +1,171 @@
+//! Start-up, serving, and graceful shutdown.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::KeepAlive;
+use actix_web::{App, HttpServer, web};
+
+use crate::cli::Cli;
+use crate::config::{self, Config, ConfigStore};
+use crate::error::Error;
+use crate::events::EventSink;
+use crate::http::{admin, public};
+use crate::logging;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+/// Longer than an ALB's 60 s idle timeout, so the load balancer, not the
+/// API, closes idle connections (no race on a reused connection).
+const KEEP_ALIVE: Duration = Duration::from_secs(75);
+/// How long a client may take to send the request head (slowloris guard).
+const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long queued Kafka events get at shutdown.
+const KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs `hello-api` until SIGTERM/SIGINT; exit code 0 after a clean stop.
+pub fn run(cli: Cli) -> ExitCode {
+    let _log_guard = logging::init(cli.log_format);
+    let result = actix_web::rt::System::new().block_on(serve(cli));
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!(%error, "hello-api failed");
+            eprintln!("hello-api: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(cli: Cli) -> Result<(), Error> {
+    let metrics = Arc::new(Metrics::new());
+    let store = Arc::new(if cli.config.is_none() && cli.configmap.is_none() {
+        tracing::info!("no --config or --configmap: serving the built-in default configuration");
+        ConfigStore::with(Config::default(), metrics.clone())
+    } else {
+        ConfigStore::empty(metrics.clone())
+    });
+    start_config_source(&cli, store.clone()).await?;
+
+    let events = match cli.kafka.settings()? {
+        Some(settings) => Some(Arc::new(EventSink::start(
+            &settings,
+            cli.kafka_queue_messages,
+            metrics.clone(),
+        )?)),
+        None => {
+            tracing::info!("Kafka not configured: no events");
+            None
+        }
+    };
+    let state = web::Data::new(AppState::new(
+        store,
+        metrics,
+        events.clone(),
+        cli.access_log,
+    ));
+    let shutdown_timeout = cli.shutdown_timeout_seconds;
+
+    let public_state = state.clone();
+    let mut public = HttpServer::new(move || {
+        App::new()
+            .app_data(public_state.clone())
+            .default_service(web::to(public::handle))
+    })
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout)
+    .keep_alive(KeepAlive::Timeout(KEEP_ALIVE))
+    .client_request_timeout(REQUEST_HEAD_TIMEOUT);
+    if let Some(workers) = cli.workers {
+        public = public.workers(workers.max(1));
+    }
+    let public = public
+        .bind(cli.listen)
+        .map_err(|source| Error::Bind {
+            what: "the public port",
+            addr: cli.listen,
+            source,
+        })?
+        .run();
+
+    let admin_state = state.clone();
+    let admin = HttpServer::new(move || {
+        App::new()
+            .app_data(admin_state.clone())
+            .configure(admin::configure)
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout)
+    .bind(cli.admin_listen)
+    .map_err(|source| Error::Bind {
+        what: "the admin port",
+        addr: cli.admin_listen,
+        source,
+    })?
+    .run();
+    tracing::info!(listen = %cli.listen, admin_listen = %cli.admin_listen, "serving");
+
+    let (public_handle, admin_handle) = (public.handle(), admin.handle());
+    let delay = Duration::from_secs(cli.shutdown_delay_seconds);
+    let shutdown_state = state.clone();
+    actix_web::rt::spawn(async move {
+        let signal = wait_for_signal().await;
+        tracing::info!(
+            signal,
+            delay_seconds = delay.as_secs(),
+            "shutting down: not ready; finishing in-flight requests"
+        );
+        shutdown_state.begin_shutdown();
+        tokio::time::sleep(delay).await;
+        // Graceful: stop accepting, let in-flight requests finish.
+        public_handle.stop(true).await;
+        admin_handle.stop(true).await;
+    });
+
+    let (public_result, admin_result) = futures::join!(public, admin);
+    public_result.map_err(Error::Serve)?;
+    admin_result.map_err(Error::Serve)?;
+
+    if let Some(events) = events {
+        let flushed = tokio::task::spawn_blocking(move || events.flush(KAFKA_FLUSH_TIMEOUT)).await;
+        if flushed.is_err() {
+            tracing::warn!("flushing Kafka events did not finish");
+        }
+    }
+    Ok(())
+}
+
+async fn start_config_source(cli: &Cli, store: Arc<ConfigStore>) -> Result<(), Error> {
+    if let Some(path) = cli.config.clone() {
+        tracing::info!(path = %path.display(), "serving the configuration file, reloaded on change");
+        actix_web::rt::spawn(config::watch_file(path, store));
+    } else if let Some(name) = cli.configmap.clone() {
+        let namespace = config::resolve_namespace(cli.namespace.as_deref())?;
+        let client = kube::Client::try_default().await?;
+        tracing::info!(%namespace, configmap = %name, key = config::CONFIGMAP_KEY, "serving the ConfigMap, reloaded on change");
+        actix_web::rt::spawn(config::watch_configmap(client, namespace, name, store));
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        _ => {
+            tracing::error!("cannot listen for signals; SIGTERM will not stop gracefully");
+            std::future::pending().await
+        }
+    }
+}

@@ -1,0 +1,89 @@
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::config::FromClientConfigAndContext;
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::context::HelloContext;
+use crate::error::Error;
+
+/// Partitions and replication of a topic this project creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicLayout {
+    pub partitions: i32,
+    /// -1: the broker's default (what MSK Serverless expects).
+    pub replication_factor: i32,
+}
+
+impl Default for TopicLayout {
+    fn default() -> Self {
+        Self {
+            partitions: 3,
+            replication_factor: -1,
+        }
+    }
+}
+
+impl TopicLayout {
+    pub fn new(partitions: i32, replication_factor: i32) -> Result<Self, Error> {
+        if partitions < 1 {
+            return Err(Error::Partitions(partitions));
+        }
+        if replication_factor == 0 || replication_factor < -1 {
+            return Err(Error::ReplicationFactor(replication_factor));
+        }
+        Ok(Self {
+            partitions,
+            replication_factor,
+        })
+    }
+}
+
+/// Whether [`ensure_topic`] made the topic or found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicOutcome {
+    Created,
+    AlreadyExisted,
+}
+
+/// An admin client with the HelloApi context (logs, IAM tokens).
+pub fn admin_client(
+    config: &ClientConfig,
+    context: HelloContext<()>,
+) -> Result<AdminClient<HelloContext<()>>, Error> {
+    AdminClient::from_config_and_context(config, context).map_err(Error::Client)
+}
+
+/// Creates `topic` unless it exists: MSK Serverless (and the test bed's
+/// broker) never auto-create topics.
+pub async fn ensure_topic(
+    admin: &AdminClient<HelloContext<()>>,
+    topic: &str,
+    layout: TopicLayout,
+) -> Result<TopicOutcome, Error> {
+    let new_topic = NewTopic::new(
+        topic,
+        layout.partitions,
+        TopicReplication::Fixed(layout.replication_factor),
+    );
+    let options = AdminOptions::new()
+        .operation_timeout(Some(Duration::from_secs(30)))
+        .request_timeout(Some(Duration::from_secs(30)));
+    let results = admin
+        .create_topics([&new_topic], &options)
+        .await
+        .map_err(|source| Error::CreateTopic {
+            topic: topic.to_string(),
+            source,
+        })?;
+    match results.into_iter().next() {
+        Some(Ok(_)) => Ok(TopicOutcome::Created),
+        Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) => Ok(TopicOutcome::AlreadyExisted),
+        Some(Err((_, code))) => Err(Error::CreateTopicRefused {
+            topic: topic.to_string(),
+            code,
+        }),
+        None => Ok(TopicOutcome::AlreadyExisted),
+    }
+}
