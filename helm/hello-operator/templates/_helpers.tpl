@@ -60,7 +60,8 @@ operator's code uses; nothing else, no wildcards:
   carries a controller owner reference with blockOwnerDeletion, which the
   OwnerReferencesPermissionEnforcement admission plugin checks when enabled.
 - each child kind: get (read before apply and prune), list and watch (the
-  controller owns them), patch (server-side apply, which also creates).
+  controller owns them), patch (server-side apply) and create (a server-side
+  apply that creates the object is authorized as create too).
 - delete only where prune deletes: consumer Deployment, Ingress, PodDisruptionBudget.
 - configmaps get/list/watch also let the operator create each HelloApi's Role,
   which grants exactly those verbs (RBAC escalation check).
@@ -78,19 +79,19 @@ operator's code uses; nothing else, no wildcards:
   verbs: [update]
 - apiGroups: [""]
   resources: [configmaps, serviceaccounts, services]
-  verbs: [get, list, watch, patch]
+  verbs: [get, list, watch, create, patch]
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
-  verbs: [get, list, watch, patch]
+  verbs: [get, list, watch, create, patch]
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [networking.k8s.io]
   resources: [ingresses]
-  verbs: [get, list, watch, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
-  verbs: [get, list, watch, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
