@@ -196,7 +196,11 @@ dry_run() { # FILE NAMESPACE
     bad "$3: $out"
   fi
 }
+# The release namespaces enforce Pod Security `restricted`: the apiserver
+# warns about a Deployment whose pods would violate it.
+kubectl label namespace "$ops" "$ops2" pod-security.kubernetes.io/enforce=restricted --overwrite >/dev/null
 dry_run "$work/default.yaml" "$ops" "the apiserver accepts the default rendering (server-side dry run)"
+check "the operator's pods meet Pod Security restricted (no warning)" bash -c "! grep -i 'violate PodSecurity' <<<\"\$0\"" "$(kubectl apply --dry-run=server -f "$work/default.yaml" 2>&1)"
 render "$work/all-ops2" -f "$here/values-all-features.yaml" -n "$ops2"
 dry_run "$work/all-ops2.yaml" "$ops2" "the apiserver accepts the rendering with every optional feature on (server-side dry run)"
 
