@@ -32,7 +32,7 @@ build:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	for f in testbed/*.sh testbed/tests/*.sh helm/tests/*.sh .ci/run; do bash -n "$$f"; done
+	for f in testbed/*.sh testbed/tests/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
 
 # Unit tests and the smoke tests against the test bed, in one cargo run; the
 # test bed is started if needed and stopped again if this target started it.
