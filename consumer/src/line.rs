@@ -80,7 +80,7 @@ pub fn write_line(out: &mut Vec<u8>, record: &Record<'_>, max_bytes: usize) -> O
             let (shown, truncated) = escape_bytes(payload, max_bytes);
             let _ = write!(out, ",\"size\":{},\"bytes\":", payload.len());
             write_json_str(out, &shown);
-            let _ = write!(out, ",\"truncated\":{truncated}}}\n");
+            let _ = writeln!(out, ",\"truncated\":{truncated}}}");
             Outcome::Undecodable(reason)
         }
     }

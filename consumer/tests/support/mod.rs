@@ -182,10 +182,11 @@ impl Consumer {
 impl Drop for Consumer {
     fn drop(&mut self) {
         self.kill();
-        if !std::thread::panicking() {
-            if let Some(dir) = self.stdout.parent() {
-                let _ = std::fs::remove_dir_all(dir);
-            }
+        // A failed test keeps the files for a look.
+        if !std::thread::panicking()
+            && let Some(dir) = self.stdout.parent()
+        {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
