@@ -6,6 +6,7 @@
 
 use std::io::Write;
 
+use chrono::{DateTime, Datelike, Timelike};
 use serde::de::IgnoredAny;
 
 /// What the line says about a record.
@@ -177,32 +178,27 @@ pub fn escape_bytes(bytes: &[u8], max: usize) -> (String, bool) {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` of `ms` milliseconds since the epoch (UTC).
+/// Written field by field: chrono's `format` parses its pattern each call.
 pub fn write_rfc3339_millis(out: &mut Vec<u8>, ms: i64) {
-    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
-}
-
-/// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day
-/// number (0 = 1970-01-01).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    match DateTime::from_timestamp_millis(ms) {
+        Some(t) => {
+            let _ = write!(
+                out,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                ms.rem_euclid(1000)
+            );
+        }
+        // Out of chrono's range (±262,000 years): the raw number instead.
+        None => {
+            let _ = write!(out, "{ms}");
+        }
+    }
 }
 
 #[cfg(test)]

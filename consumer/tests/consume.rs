@@ -276,6 +276,7 @@ fn a_broker_restart_mid_stream_loses_nothing_and_is_logged_once() {
         consumer.logs()
     );
     let logs = consumer.logs();
+    eprintln!("{logs}");
     assert_eq!(
         logs.matches("Kafka brokers unreachable").count(),
         1,
