@@ -3,8 +3,9 @@
 # machine. A dedicated local broker (127.0.0.1 only) gets BENCH_RECORDS
 # JSON records like /current_time bodies on a fresh 3-partition topic; then
 # each consumer reads all of them from the beginning with stdout to a file,
-# alternately, BENCH_ROUNDS times. Prints records/s (wall clock, start-up
-# included) and CPU seconds of each, and the ratio of the best runs.
+# alternately, BENCH_ROUNDS times after one warm-up round each. Prints
+# records/s (wall clock, start-up included) and CPU seconds of each, and the
+# ratio of the best runs.
 #
 #   consumer/bench.sh        (BENCH_RECORDS=500000 BENCH_ROUNDS=3)
 #
@@ -59,6 +60,12 @@ timed() { # OUT ERR CMD...
   local TIMEFORMAT='%R %U %S'
   { time "$@" >"$out" 2>"$err"; } 2>&1 | awk '{printf "%s %.2f\n", $1, $2 + $3}'
 }
+
+# A warm-up round of each, not counted: the first group on a fresh broker
+# waits for __consumer_offsets to be created, and the page cache fills.
+kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q >/dev/null
+"$consumer_bin" --kafka-bootstrap-servers "$bootstrap" --kafka-topic "$topic" --group-id "bench-warm-$$" \
+  --admin-listen 127.0.0.1:0 --log-format text --exit-at-end >/dev/null 2>"$work/consumer.err"
 
 results=$work/results.tsv
 : >"$results"
