@@ -5,13 +5,13 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed test-api-contract test-helm bench bench-api fuzz-api up down
+.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed test-api-contract test-helm bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
 	@echo "make cluster-down   stop every process the test bed started"
 	@echo "make test           every test tier (lint, unit, test bed, API contract)"
-	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk"
+	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk; hello-consumer against kcat"
 	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
 	@echo "make up / down      the whole product on this machine (needs the real node, issue #7)"
 
@@ -34,7 +34,7 @@ build:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	for f in testbed/*.sh testbed/tests/*.sh api/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
+	for f in testbed/*.sh testbed/tests/*.sh api/*.sh consumer/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
 
 # Unit tests and the smoke tests against the test bed, in one cargo run; the
 # test bed is started if needed and stopped again if this target started it.
@@ -47,6 +47,10 @@ test-api-contract:
 
 bench-api:
 	api/bench.sh
+
+# hello-consumer and kcat read the same topic, side by side (kcat: Debian).
+bench-consumer:
+	consumer/bench.sh
 
 fuzz-api:
 	api/fuzz.sh
@@ -70,7 +74,7 @@ down: cluster-down
 
 .PHONY: bench-operator
 # Benchmarks print their figures; they are not part of `make test`.
-bench: bench-operator bench-api
+bench: bench-operator bench-api bench-consumer
 
 bench-operator:
 	testbed/with-testbed.sh operator/bench/converge.sh

@@ -81,37 +81,10 @@ pids+=($!)
 wait_http "http://127.0.0.1:$nginx_port/hello"
 
 # --- a dedicated Kafka broker (never the shared test bed's) ----------------
-kafka_home=$("$repo/testbed/install.sh" --print-kafka-dir)
-kafka_port=$(port)
-controller_port=$(port)
-mkdir -p "$work/kafka"
-cat >"$work/kafka/server.properties" <<KAFKA
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$work/kafka/data
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-auto.create.topics.enable=false
-KAFKA
-printf 'status = warn\nappender.out.type = Console\nappender.out.name = OUT\nappender.out.layout.type = PatternLayout\nappender.out.layout.pattern = %%m%%n\nrootLogger.level = WARN\nrootLogger.appenderRef.out.ref = OUT\n' >"$work/kafka/log4j2.properties"
-kjava() { java -Xmx256m -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$kafka_home/libs/*" "$@"; }
-echo "==> starting a dedicated Kafka broker on 127.0.0.1:$kafka_port" >&2
-kjava kafka.tools.StorageTool format -t "$(kjava kafka.tools.StorageTool random-uuid)" -c "$work/kafka/server.properties" >/dev/null
-# Started directly (not through kjava) so that $! is the JVM itself.
-java -Xmx384m -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$kafka_home/libs/*" \
-  kafka.Kafka "$work/kafka/server.properties" >"$work/kafka/kafka.log" 2>&1 &
-kafka_pid=$!
-pids+=($kafka_pid)
-for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && break; sleep 0.2; done
+# shellcheck source=../testbed/bench-broker.sh
+. "$repo/testbed/bench-broker.sh"
+start_bench_broker "$work" "$repo"
+pids+=("$kafka_pid")
 
 # --- hello-api processes --------------------------------------------------
 start_api() { # NAME [ARGS...]: sets api_port, api_admin, api_pid (no subshell: pids must reach cleanup)

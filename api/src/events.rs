@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hello_kafka::{
-    DeliveryObserver, HelloContext, KafkaSettings, LogThrottle, admin_client, ensure_topic,
+    ClientObserver, DeliveryObserver, HelloContext, KafkaSettings, LogThrottle, spawn_ensure_topic,
 };
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -38,6 +38,8 @@ pub struct DeliveryMetrics {
     metrics: Arc<Metrics>,
     failures: LogThrottle,
 }
+
+impl ClientObserver for DeliveryMetrics {}
 
 impl DeliveryObserver for DeliveryMetrics {
     fn delivered(&self, result: &DeliveryResult<'_>) {
@@ -92,7 +94,7 @@ impl EventSink {
             HelloContext::new(settings, observer),
         )
         .map_err(hello_kafka::Error::Client)?;
-        spawn_topic_creation(settings.clone());
+        spawn_ensure_topic(settings.clone());
         tracing::info!(
             bootstrap_servers = %settings.bootstrap_servers,
             topic = %settings.topic,
@@ -128,51 +130,5 @@ impl EventSink {
             let left = self.producer.in_flight_count();
             tracing::warn!(%error, left, "Kafka events still queued at shutdown");
         }
-    }
-}
-
-/// Creates the topic when missing, retrying in the background until it
-/// exists: MSK Serverless never auto-creates. Events produced meanwhile wait
-/// in the queue.
-fn spawn_topic_creation(settings: KafkaSettings) {
-    let task = async move {
-        let admin = match admin_client(&settings.client_config(), HelloContext::new(&settings, ()))
-        {
-            Ok(admin) => admin,
-            Err(error) => {
-                tracing::error!(%error, "cannot create the Kafka admin client; the topic is not created");
-                return;
-            }
-        };
-        let mut backoff = Duration::from_secs(1);
-        loop {
-            match ensure_topic(&admin, &settings.topic, settings.layout).await {
-                Ok(outcome) => {
-                    tracing::info!(topic = %settings.topic, ?outcome, partitions = settings.layout.partitions, replication_factor = settings.layout.replication_factor, "Kafka topic ready");
-                    return;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, retry_in = ?backoff, "creating the Kafka topic failed");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
-                }
-            }
-        }
-    };
-    // The admin client's futures need a runtime of their own: the caller's
-    // may be a single-threaded actix one that is busy serving.
-    let spawned = std::thread::Builder::new()
-        .name("kafka-topic".into())
-        .spawn(move || {
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime.block_on(task),
-                Err(error) => tracing::error!(%error, "cannot start the topic-creation runtime"),
-            }
-        });
-    if let Err(error) = spawned {
-        tracing::error!(%error, "cannot start the topic-creation thread");
     }
 }

@@ -6,12 +6,11 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use hello_testbed::{TestBed, unique_name};
+use hello_testbed::{Broker, TestBed, unique_name};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use support::api::Api;
-use support::broker::Broker;
 use support::{eventually, free_port, quantile};
 
 fn start_api(bootstrap: &str, topic: &str, extra: &[&str]) -> Api {

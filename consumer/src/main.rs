@@ -1,6 +1,8 @@
-//! `hello-consumer`: not built yet. The consumer arrives with issue #5; until
-//! then the binary says so and fails, rather than pretending to work.
+//! `hello-consumer`: logs every record of a Kafka topic as one JSON line.
+
+use clap::Parser;
+
 fn main() -> std::process::ExitCode {
-    eprintln!("hello-consumer: not implemented yet (issue #5)");
-    std::process::ExitCode::from(2)
+    let cli = hello_consumer::cli::Cli::parse();
+    hello_consumer::run(cli)
 }

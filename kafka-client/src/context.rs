@@ -1,35 +1,73 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
+use rdkafka::Statistics;
+use rdkafka::TopicPartitionList;
 use rdkafka::client::{ClientContext, OAuthToken};
 use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::consumer::ConsumerContext;
-use rdkafka::error::KafkaError;
+use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::producer::{DeliveryResult, ProducerContext};
 
 use crate::auth::Auth;
 use crate::iam::IamTokenSource;
 use crate::log_throttle::LogThrottle;
+use crate::outage::Outage;
 use crate::settings::KafkaSettings;
+
+/// What any client's owner may want to see besides logs: librdkafka's
+/// statistics (only emitted with `statistics.interval.ms` set).
+pub trait ClientObserver: Send + Sync + 'static {
+    fn stats(&self, _statistics: Statistics) {}
+}
 
 /// Receives the outcome of every produced record (on librdkafka's polling
 /// thread: keep it short).
-pub trait DeliveryObserver: Send + Sync + 'static {
+pub trait DeliveryObserver: ClientObserver {
     fn delivered(&self, result: &DeliveryResult<'_>);
 }
 
-/// Consumers and admin clients have no deliveries to observe.
+/// A consumer's hooks into its group's life. They run on the thread that
+/// polls the consumer, inside `poll`, so a hook may use the consumer (store
+/// and commit offsets before a revoke, for instance).
+pub trait ConsumerObserver: ClientObserver + Sized {
+    /// Before partitions are assigned or revoked.
+    fn pre_rebalance(
+        &self,
+        _consumer: &BaseConsumer<HelloContext<Self>>,
+        _rebalance: &Rebalance<'_>,
+    ) {
+    }
+    /// After partitions were assigned or revoked.
+    fn post_rebalance(
+        &self,
+        _consumer: &BaseConsumer<HelloContext<Self>>,
+        _rebalance: &Rebalance<'_>,
+    ) {
+    }
+    /// After an offset commit, automatic or not.
+    fn committed(&self, _result: &KafkaResult<()>, _offsets: &TopicPartitionList) {}
+}
+
+/// Admin clients (and tests) observe nothing.
+impl ClientObserver for () {}
+
 impl DeliveryObserver for () {
     fn delivered(&self, _result: &DeliveryResult<'_>) {}
 }
 
+impl ConsumerObserver for () {}
+
 /// The rdkafka client context for every HelloApi client: librdkafka's logs
-/// and errors go to `tracing` (throttled), IAM tokens come from
-/// [`IamTokenSource`], and deliveries go to the observer `D`.
+/// and errors go to `tracing` (throttled; a broker outage is logged when it
+/// starts and when it ends, not per reconnect attempt), IAM tokens come from
+/// [`IamTokenSource`] (for producers, consumers and admin clients alike), and
+/// deliveries, statistics and rebalances go to the observer `D`.
 pub struct HelloContext<D = ()> {
     iam: Option<IamTokenSource>,
     observer: D,
     errors: LogThrottle,
+    outage: Outage,
 }
 
 impl<D> HelloContext<D> {
@@ -42,15 +80,34 @@ impl<D> HelloContext<D> {
             iam,
             observer,
             errors: LogThrottle::new(Duration::from_secs(10)),
+            outage: Outage::default(),
         }
     }
 
     pub fn observer(&self) -> &D {
         &self.observer
     }
+
+    /// Tells the context the brokers answered (a record or a delivery
+    /// arrived); ends and logs an outage if one was on. Cheap: call it often.
+    pub fn connected(&self) {
+        if let Some((lasted, suppressed)) = self.outage.end() {
+            tracing::info!(
+                target: "librdkafka",
+                outage_seconds = lasted.as_secs_f64(),
+                suppressed,
+                "Kafka brokers reachable again"
+            );
+        }
+    }
+
+    /// Whether an outage is on (every broker unreachable).
+    pub fn broker_outage(&self) -> bool {
+        self.outage.is_down()
+    }
 }
 
-impl<D: Send + Sync> ClientContext for HelloContext<D> {
+impl<D: ClientObserver> ClientContext for HelloContext<D> {
     // librdkafka only calls the refresh callback for sasl.mechanism=OAUTHBEARER.
     const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
 
@@ -61,7 +118,11 @@ impl<D: Send + Sync> ClientContext for HelloContext<D> {
             | RDKafkaLogLevel::Critical
             | RDKafkaLogLevel::Error
             | RDKafkaLogLevel::Warning => {
-                if let Some(suppressed) = self.errors.allow() {
+                if self.outage.is_down() {
+                    // Reconnect attempts: the outage was logged once already.
+                    self.outage.suppress();
+                    tracing::debug!(target: "librdkafka", facility, "{message}");
+                } else if let Some(suppressed) = self.errors.allow() {
                     tracing::warn!(target: "librdkafka", facility, suppressed, "{message}");
                 }
             }
@@ -73,6 +134,20 @@ impl<D: Send + Sync> ClientContext for HelloContext<D> {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::PartitionEOF) {
+            // Not an error: a consumer with enable.partition.eof reached the end.
+            return;
+        }
+        if Outage::is_outage_error(&error) {
+            if self.outage.begin() {
+                tracing::warn!(target: "librdkafka", %error, "Kafka brokers unreachable: {reason}; retrying, and logging again once they are back");
+            }
+            return;
+        }
+        if self.outage.is_down() && Outage::is_connection_error(&error) {
+            self.outage.suppress();
+            return;
+        }
         if let Some(suppressed) = self.errors.allow() {
             tracing::warn!(target: "librdkafka", %error, suppressed, "kafka client error: {reason}");
         }
@@ -89,14 +164,35 @@ impl<D: Send + Sync> ClientContext for HelloContext<D> {
             None => Err("OAUTHBEARER is only supported with --kafka-auth=iam".into()),
         }
     }
+
+    fn stats(&self, statistics: Statistics) {
+        self.observer.stats(statistics);
+    }
 }
 
 impl<D: DeliveryObserver> ProducerContext for HelloContext<D> {
     type DeliveryOpaque = ();
 
     fn delivery(&self, result: &DeliveryResult<'_>, _opaque: ()) {
+        if result.is_ok() {
+            self.connected();
+        }
         self.observer.delivered(result);
     }
 }
 
-impl<D: Send + Sync> ConsumerContext for HelloContext<D> {}
+impl<D: ConsumerObserver> ConsumerContext for HelloContext<D> {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        self.observer.pre_rebalance(consumer, rebalance);
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        // A rebalance means the group coordinator answered.
+        self.connected();
+        self.observer.post_rebalance(consumer, rebalance);
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        self.observer.committed(&result, offsets);
+    }
+}

@@ -19,17 +19,19 @@ mod context;
 mod error;
 mod iam;
 mod log_throttle;
+mod outage;
 mod settings;
 mod topic;
 
 pub use args::{AuthMechanism, KafkaArgs};
 pub use auth::Auth;
-pub use context::{DeliveryObserver, HelloContext};
+pub use context::{ClientObserver, ConsumerObserver, DeliveryObserver, HelloContext};
 pub use error::Error;
 pub use iam::IamTokenSource;
 pub use log_throttle::LogThrottle;
+pub use outage::Outage;
 pub use settings::KafkaSettings;
-pub use topic::{TopicLayout, TopicOutcome, admin_client, ensure_topic};
+pub use topic::{TopicLayout, TopicOutcome, admin_client, ensure_topic, spawn_ensure_topic};
 
 /// The topic used when none is configured.
 pub const DEFAULT_TOPIC: &str = "events";

@@ -7,6 +7,7 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::context::HelloContext;
 use crate::error::Error;
+use crate::settings::KafkaSettings;
 
 /// Partitions and replication of a topic this project creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,5 +86,61 @@ pub async fn ensure_topic(
             code,
         }),
         None => Ok(TopicOutcome::AlreadyExisted),
+    }
+}
+
+/// Creates the topic when missing, retrying in the background (on a thread
+/// of its own) until it exists: MSK Serverless never auto-creates. Stops
+/// early when the principal may not create topics; someone else must then.
+pub fn spawn_ensure_topic(settings: KafkaSettings) {
+    let task = async move {
+        let admin = match admin_client(&settings.client_config(), HelloContext::new(&settings, ()))
+        {
+            Ok(admin) => admin,
+            Err(error) => {
+                tracing::error!(%error, "cannot create the Kafka admin client; the topic is not created");
+                return;
+            }
+        };
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            match ensure_topic(&admin, &settings.topic, settings.layout).await {
+                Ok(outcome) => {
+                    tracing::info!(topic = %settings.topic, ?outcome, partitions = settings.layout.partitions, replication_factor = settings.layout.replication_factor, "Kafka topic ready");
+                    return;
+                }
+                Err(Error::CreateTopicRefused { code, .. })
+                    if matches!(
+                        code,
+                        RDKafkaErrorCode::TopicAuthorizationFailed
+                            | RDKafkaErrorCode::ClusterAuthorizationFailed
+                    ) =>
+                {
+                    tracing::warn!(topic = %settings.topic, %code, "not allowed to create the Kafka topic; it must be created elsewhere");
+                    return;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, retry_in = ?backoff, "creating the Kafka topic failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    };
+    // The admin client's futures need a runtime of their own: the caller's
+    // may be a single-threaded one that is busy serving, or none at all.
+    let spawned = std::thread::Builder::new()
+        .name("kafka-topic".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(task),
+                Err(error) => tracing::error!(%error, "cannot start the topic-creation runtime"),
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "cannot start the topic-creation thread");
     }
 }

@@ -1,13 +1,16 @@
 //! Test support for every crate of this workspace: a kube [`Client`] and a
-//! Kafka bootstrap address from the local test bed.
+//! Kafka bootstrap address from the local test bed, a dedicated [`Broker`]
+//! a test may stop and start, and waiting helpers.
 //!
 //! [`TestBed::get`] runs `testbed/cluster.sh up`, which attaches to the test
 //! bed that `make cluster` started or starts one (it is idempotent and holds a
 //! lock, so parallel test binaries share one). Set `HELLO_TESTBED_DIR` to use
 //! a test bed other than `<repo>/.testbed`.
 
+mod broker;
 mod env_file;
 mod names;
+mod wait;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +25,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::wait::{await_condition, conditions};
 use kube::{Api, Client, Config};
 
+pub use broker::Broker;
 pub use names::unique_name;
+pub use wait::{eventually, free_port};
 
 /// Why the test bed could not be reached.
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use super::metadata::{CONSUMER_COMPONENT, Owner, consumer_name};
 use super::{kafka_env, pod};
 
+/// Seconds SIGTERM gives hello-consumer to flush, store and commit; well
+/// inside the pod's terminationGracePeriodSeconds (30), so the kubelet
+/// never needs SIGKILL for a healthy consumer.
+pub const SHUTDOWN_TIMEOUT_SECONDS: i64 = 20;
+
 pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deployment> {
     let kafka = api.spec.kafka.as_ref()?;
     let consumer = &kafka.consumer;
@@ -20,6 +25,10 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deplo
     };
     let mut env = kafka_env::env(kafka);
     env.push(kafka_env::plain("HELLO_GROUP_ID", &consumer.group_id));
+    env.push(kafka_env::plain(
+        "HELLO_SHUTDOWN_TIMEOUT_SECONDS",
+        &SHUTDOWN_TIMEOUT_SECONDS.to_string(),
+    ));
     let container = Container {
         name: "consumer".to_string(),
         image: Some(image.to_string()),
@@ -79,6 +88,47 @@ mod tests {
         assert!(
             env.iter()
                 .any(|e| e.name == "HELLO_KAFKA_TOPIC" && e.value.as_deref() == Some("events"))
+        );
+    }
+
+    #[test]
+    fn probes_the_admin_port_and_shuts_down_within_the_grace_period() {
+        let api = helloapi(FULL);
+        let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
+        let pod = d.spec.unwrap().template.spec.unwrap();
+        let c = &pod.containers[0];
+        let port = &c.ports.as_ref().unwrap()[0];
+        assert_eq!(
+            (port.name.as_deref(), port.container_port),
+            (Some("admin"), pod::ADMIN_PORT)
+        );
+        let path = |probe: &Option<k8s_openapi::api::core::v1::Probe>| {
+            probe
+                .as_ref()
+                .unwrap()
+                .http_get
+                .as_ref()
+                .unwrap()
+                .path
+                .clone()
+        };
+        assert_eq!(path(&c.liveness_probe).as_deref(), Some("/healthz"));
+        assert_eq!(path(&c.readiness_probe).as_deref(), Some("/readyz"));
+        let env = c.env.as_ref().unwrap();
+        let timeout: i64 = env
+            .iter()
+            .find(|e| e.name == "HELLO_SHUTDOWN_TIMEOUT_SECONDS")
+            .and_then(|e| e.value.as_deref())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(timeout < pod.termination_grace_period_seconds.unwrap());
+        assert_eq!(
+            c.security_context
+                .as_ref()
+                .unwrap()
+                .read_only_root_filesystem,
+            Some(true)
         );
     }
 }

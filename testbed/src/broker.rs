@@ -1,6 +1,7 @@
 //! A dedicated single-node KRaft Kafka broker, owned by one test, so the
 //! test may stop and restart it without disturbing the shared test bed.
 //! It runs from the test bed's cached Kafka install (testbed/install.sh).
+//! Shared by every crate's tests (hello-api's outage test, hello-consumer's).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -9,8 +10,9 @@ use std::time::Duration;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-use super::{eventually, free_port};
+use crate::wait::{eventually, free_port};
 
+/// A broker of one test's own, stopped and its data removed on drop.
 pub struct Broker {
     dir: PathBuf,
     kafka_home: PathBuf,
@@ -21,7 +23,7 @@ pub struct Broker {
 impl Broker {
     /// Formats storage in a fresh directory and starts the broker.
     pub fn start() -> Broker {
-        let repo = hello_testbed::repo_root();
+        let repo = crate::repo_root();
         let output = Command::new(repo.join("testbed/install.sh"))
             .arg("--print-kafka-dir")
             .output()
@@ -33,8 +35,7 @@ impl Broker {
         let kafka_home = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
         let port = free_port();
         let controller_port = free_port();
-        let dir =
-            std::env::temp_dir().join(format!("hello-api-broker-{}-{port}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("hello-broker-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("broker dir");
         std::fs::write(
             dir.join("server.properties"),
