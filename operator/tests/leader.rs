@@ -143,7 +143,11 @@ async fn only_the_leader_reconciles_and_the_other_takes_over() {
     })
     .await;
     set_message(&client, &ns, "second").await;
-    assert_eq!(reporters(&client, &ns).await, ["operator-a", "operator-b"]);
+    // The Event follows the ConfigMap write, so wait for it too.
+    wait_for("operator-b to report the change", async || {
+        reporters(&client, &ns).await == ["operator-a", "operator-b"]
+    })
+    .await;
     b.abort();
 }
 
