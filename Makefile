@@ -5,11 +5,13 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed test-api-contract bench bench-api fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-api-contract bench bench-api fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
-	@echo "make cluster-down   stop every process the test bed started"
+	@echo "make cluster-node   the test bed plus a real node (containerd, kubelet, kube-proxy, CoreDNS; root)"
+	@echo "make cluster-down   stop every process the test bed started (and the node's pods, mounts, rules)"
+	@echo "make test-node      the node's lifecycle test (its own test bed with a node)"
 	@echo "make test           every test tier (lint, unit, test bed, API contract)"
 	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk"
 	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
@@ -18,9 +20,16 @@ help:
 tools:
 	testbed/install.sh all
 
+tools-node:
+	testbed/install.sh node
+
 cluster:
 	$(TESTBED) up
 	@echo "run: . .testbed/env && kubectl get --raw /readyz"
+
+cluster-node:
+	$(TESTBED) up --node
+	@echo "run: . .testbed/env && kubectl get node -o wide"
 
 cluster-down:
 	$(TESTBED) down
@@ -54,6 +63,11 @@ fuzz-api:
 # The test bed's own lifecycle (a second, temporary test bed).
 test-testbed:
 	testbed/tests/lifecycle.sh
+
+# The node: containerd, kubelet, kube-proxy, CoreDNS, pods from buildah-built
+# images (its own test bed with a node; root, one node per machine).
+test-node:
+	testbed/tests/node.sh
 
 test: lint test-rust test-api-contract test-testbed
 
