@@ -493,6 +493,7 @@ node_down() {
   ip link del "$NODE_BRIDGE" 2>/dev/null || true
   [ -x "$kbin/kube-proxy" ] && timeout 60 "$kbin/kube-proxy" --cleanup >>"$logs/node-down.log" 2>&1 || true
   cni_rules_down
+  kubelet_rules_down
   if [ -f "$node_dir/sysctl.restore" ]; then
     local key old
     while read -r key old; do echo "$old" >"/proc/sys/$key" 2>/dev/null || true; done <"$node_dir/sysctl.restore"
@@ -512,11 +513,31 @@ node_down() {
 cni_rules_down() {
   local table rule chain
   for table in nat filter; do
-    iptables -t "$table" -S 2>/dev/null | grep -F "name: \\\"$CNI_NETWORK\\\"" | while read -r rule; do
+    iptables -t "$table" -S 2>/dev/null | { grep -F "name: \\\"$CNI_NETWORK\\\"" || true; } | while read -r rule; do
       # shellcheck disable=SC2086
       eval "iptables -t $table ${rule/-A /-D }" 2>/dev/null || true
       chain=$(sed -n 's/.* -j \(CNI-[^ ]*\).*/\1/p' <<<"$rule")
       [ -n "$chain" ] && { iptables -t "$table" -F "$chain" 2>/dev/null; iptables -t "$table" -X "$chain" 2>/dev/null; } || true
+    done
+  done
+}
+
+# kubelet's own chains (KUBE-FIREWALL drops non-loopback packets to
+# 127.0.0.0/8; KUBE-KUBELET-CANARY), in every table it made them in. There is
+# one node per machine, so they are ours.
+kubelet_rules_down() {
+  local cmd table chain
+  for cmd in iptables ip6tables; do
+    command -v "$cmd" >/dev/null || continue
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$cmd" -t "$table" -S 2>/dev/null | { grep -E -- "^-A [A-Z-]+ .*-j $chain( |\$)" || true; } | while read -r rule; do
+          # shellcheck disable=SC2086
+          "$cmd" -t "$table" ${rule/-A /-D } 2>/dev/null || true
+        done
+        "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+        "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+      done
     done
   done
 }
