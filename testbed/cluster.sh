@@ -349,7 +349,8 @@ up() {
   # advertises the gateway; its clients still authenticate by certificate or
   # token, anonymous requests get only the health endpoints.
   local bind=127.0.0.1 advertise=()
-  node_on && { bind=0.0.0.0; advertise=(--advertise-address "$NODE_GATEWAY"); }
+  # (kubelet is reached by its InternalIP: the node's name is in no DNS.)
+  node_on && { bind=0.0.0.0; advertise=(--advertise-address "$NODE_GATEWAY" --kubelet-preferred-address-types InternalIP,Hostname); }
   say "kube-apiserver $KUBERNETES_VERSION on https://$bind:$API_PORT"
   port_free "$API_PORT" "$bind" || fail "start kube-apiserver" "port $API_PORT is already in use"
   start kube-apiserver "$kbin/kube-apiserver" \

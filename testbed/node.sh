@@ -49,7 +49,8 @@ cgroup_hierarchies() { # the v1 hierarchies (or the v2 root) kubelet's cgroupfs 
     local d
     for d in /sys/fs/cgroup/*/; do
       d=${d%/}
-      [ "$(stat -f -c %T "$d")" = cgroupfs ] && echo "$d"
+      # v1 hierarchies, and the hybrid "unified" v2 mount runc also uses.
+      case $(stat -f -c %T "$d") in cgroupfs | cgroup2fs) echo "$d" ;; esac
     done
   fi
 }
@@ -214,13 +215,16 @@ failSwapOn: false
 podLogsDir: $node_dir/pod-logs
 staticPodPath: ""
 serializeImagePulls: true
-# A small, shared disk: evict only when it is nearly full, and never collect
+# A small, shared disk: never evict for disk, and never collect
 # the imported images (there is no registry to pull them back from).
+# (0% turns a signal off; containerd 1.6 reports no separate image
+# filesystem to kubelet 1.35, which then saw disk pressure on a 94%-full disk.)
 evictionHard:
   memory.available: 100Mi
-  nodefs.available: 1%
-  nodefs.inodesFree: 1%
-  imagefs.available: 1%
+  nodefs.available: "0%"
+  nodefs.inodesFree: "0%"
+  imagefs.available: "0%"
+  imagefs.inodesFree: "0%"
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 maxPods: 110
