@@ -69,7 +69,7 @@ test-testbed:
 test-node:
 	testbed/tests/node.sh
 
-test: lint test-rust test-api-contract test-testbed
+test: lint test-rust test-api-contract test-testbed test-node
 
 up:
 	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2

@@ -49,6 +49,24 @@ our_processes() { # pids whose command line names the work directory
   done
 }
 
+# 1. A port clash on the node fails naming kubelet and its log, and leaves
+#    nothing behind (the control plane was already up when it failed).
+clash_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$clash_port)); s.listen(); time.sleep(900)" &
+holder=$!
+sleep 0.5
+out=$(HELLO_TESTBED_KUBELET_HEALTHZ_PORT=$clash_port timeout 900 "$here/cluster.sh" up --node 2>&1)
+rc=$?
+kill "$holder"
+check "up --node fails when kubelet's port is taken" [ $rc -ne 0 ]
+check "the failure names the step and the port" grep -q "FAILED at step \"start kubelet\": port $clash_port is already in use" <<<"$out"
+nothing_left() {
+  [ -z "$(our_processes)" ] && ! grep -qF "$dir/" /proc/self/mountinfo &&
+    ! ip link show hellocni0 >/dev/null 2>&1 && [ ! -e "$dir/env" ]
+}
+check "a failed up --node leaves no process, mount, bridge or env file" nothing_left
+
+# 2. A clean start.
 start=$SECONDS
 if timeout 900 "$here/cluster.sh" up --node >"$dir/up.log" 2>&1; then
   ok "up --node succeeds ($((SECONDS - start)) s)"
@@ -122,6 +140,9 @@ check "  which reports $KUBERNETES_VERSION (got $out)" [ "$out" = "$KUBERNETES_V
 check "  and through 10.96.0.1 directly" eventually 10 x apiserver 10.96.0.1
 check "a pod reaches Kafka at HELLO_KAFKA_POD_BOOTSTRAP_SERVERS ($HELLO_KAFKA_POD_BOOTSTRAP_SERVERS)" \
   eventually 10 x tcp "$HELLO_KAFKA_POD_BOOTSTRAP_SERVERS"
+check "a Kafka client lists topics through the pods' listener (it advertises itself)" \
+  timeout 60 java -Xmx256m -cp "$("$here/install.sh" --print-kafka-dir)/libs/*" -Dlog4j2.configurationFile="$dir/kafka/log4j2.properties" \
+  org.apache.kafka.tools.TopicCommand --bootstrap-server "$HELLO_KAFKA_POD_BOOTSTRAP_SERVERS" --list
 check "the host reaches the Service ClusterIP too" eventually 10 curl -fsS --max-time 3 "http://$web_ip/"
 check "kubectl logs reads a pod's log (CoreDNS)" \
   bash -c "kubectl logs -n kube-system deployment/coredns | grep -q 'CoreDNS-${COREDNS_VERSION#v}'"
