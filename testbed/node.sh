@@ -15,6 +15,9 @@ NODE_GATEWAY=10.244.0.1
 SERVICE_CIDR=10.96.0.0/16
 DNS_SERVICE_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
+# hello.dev/compute=nodes: what the operator's `compute: nodes` pods select
+# (the Bottlerocket node group's label on EKS); a zone for the spread.
+NODE_LABELS=hello.dev/compute=nodes,topology.kubernetes.io/zone=local
 NODE_BRIDGE=hellocni0
 CNI_NETWORK=hello-testbed
 CNI_BIN_DIR=/usr/lib/cni
@@ -413,7 +416,8 @@ node_up() {
   port_free "$KUBELET_HEALTHZ_PORT" || fail "start kubelet" "port $KUBELET_HEALTHZ_PORT is already in use"
   start kubelet "$kbin/kubelet" --config "$node_dir/kubelet/config.yaml" \
     --kubeconfig "$node_dir/node.kubeconfig" --hostname-override "$NODE_NAME" --node-ip "$NODE_GATEWAY" \
-    --root-dir "$node_dir/kubelet/root" --cert-dir "$node_dir/kubelet/pki" --v 2
+    --root-dir "$node_dir/kubelet/root" --cert-dir "$node_dir/kubelet/pki" --v 2 \
+    --node-labels "$NODE_LABELS"
 
   say "kube-proxy (iptables), cluster CIDR $POD_CIDR"
   port_free "$PROXY_HEALTHZ_PORT" || fail "start kube-proxy" "port $PROXY_HEALTHZ_PORT is already in use"

@@ -54,12 +54,15 @@ our_processes() { # pids whose command line names the work directory
 clash_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$clash_port)); s.listen(); time.sleep(900)" &
 holder=$!
-sleep 0.5
-out=$(HELLO_TESTBED_KUBELET_HEALTHZ_PORT=$clash_port timeout 900 "$here/cluster.sh" up --node 2>&1)
+# (python starts slowly on a loaded machine: wait until it listens)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$clash_port") 2>/dev/null && break; sleep 0.2; done
+HELLO_TESTBED_KUBELET_HEALTHZ_PORT=$clash_port timeout 900 "$here/cluster.sh" up --node >"$dir/clash.log" 2>&1
 rc=$?
+out=$(cat "$dir/clash.log")
 kill "$holder"
 check "up --node fails when kubelet's port is taken" [ $rc -ne 0 ]
-check "the failure names the step and the port" grep -q "FAILED at step \"start kubelet\": port $clash_port is already in use" <<<"$out"
+check "the failure names the step and the port" grep -q "FAILED at step \"start kubelet\": port $clash_port is already in use" <<<"$out" ||
+  grep FAILED -A3 <<<"$out"
 nothing_left() {
   [ -z "$(our_processes)" ] && ! grep -qF "$dir/" /proc/self/mountinfo &&
     ! ip link show hellocni0 >/dev/null 2>&1 && [ ! -e "$dir/env" ]
@@ -84,6 +87,8 @@ echo "    $wide"
 check "the node is Ready" grep -qw Ready <<<"$wide"
 check "kubectl get node -o wide shows containerd as the runtime" grep -q 'containerd://1\.' <<<"$wide"
 check "the node runs kubelet $KUBERNETES_VERSION" grep -qw "$KUBERNETES_VERSION" <<<"$wide"
+check "the node carries hello.dev/compute=nodes (what compute: nodes pods select)" \
+  [ "$(kubectl get node "$HELLO_TESTBED_NODE_NAME" -o jsonpath='{.metadata.labels.hello\.dev/compute}')" = nodes ]
 check "containerd holds the pause image built with buildah" bash -c "ctr images ls -q | grep -qxF '$HELLO_TESTBED_PAUSE_IMAGE'"
 
 kubectl create namespace "$ns" >/dev/null
