@@ -65,7 +65,11 @@ node_preflight() {
   if [ -f "$node_owner" ]; then
     local other
     other=$(cat "$node_owner")
-    if [ "$other" != "$work" ] && [ -d "$other/node" ] && ls "$other/pids"/kubelet.pid >/dev/null 2>&1; then
+    local opid
+    opid=$(cat "$other/pids/kubelet.pid" 2>/dev/null || true)
+    # Only a live kubelet of that test bed counts; a crashed one's leftovers
+    # (bridge, rules) are taken over.
+    if [ "$other" != "$work" ] && [ -n "$opid" ] && tr '\0' ' ' <"/proc/$opid/cmdline" 2>/dev/null | grep -qF -- "$other"; then
       fail "node preflight" "another test bed runs this machine's node: $other (stop it: HELLO_TESTBED_DIR=$other testbed/cluster.sh down)"
     fi
   fi
@@ -86,11 +90,14 @@ node_preflight() {
     fail "kernel feature iptables" "'iptables -t nat -S' fails: no nat table (nf_tables or ip_tables modules)"
   # overlayfs for containerd's snapshotter, tried for real in $node_dir; if
   # it cannot mount here (an overlay root, say), the native snapshotter.
+  # HELLO_TESTBED_SNAPSHOTTER=native skips the try.
   NODE_SNAPSHOTTER=native
   grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
   local t=$node_dir/overlay-check
   mkdir -p "$t/lower" "$t/upper" "$t/work" "$t/merged"
-  if mount -t overlay overlay -o "lowerdir=$t/lower,upperdir=$t/upper,workdir=$t/work" "$t/merged" 2>/dev/null; then
+  if [ "${HELLO_TESTBED_SNAPSHOTTER:-}" = native ]; then
+    say "containerd uses the native snapshotter (HELLO_TESTBED_SNAPSHOTTER)"
+  elif mount -t overlay overlay -o "lowerdir=$t/lower,upperdir=$t/upper,workdir=$t/work" "$t/merged" 2>/dev/null; then
     umount "$t/merged"
     NODE_SNAPSHOTTER=overlayfs
   else
