@@ -381,7 +381,7 @@ node_ready() {
 
 containerd_ready() { ctr_ version && ctr_ plugins ls | grep -q 'io.containerd.grpc.v1.*cri.*ok'; }
 
-# node_import ARCHIVE...: docker-archive or oci-archive tarballs into the
+# node_import ARCHIVE...: docker-archive tarballs (they keep the full name) into the
 # node's containerd, namespace k8s.io, unpacked for its snapshotter; pods use
 # them with imagePullPolicy Never or IfNotPresent, no registry involved.
 node_import() {
