@@ -254,10 +254,12 @@ import (
 func main() { coremain.Run() }
 GO
   printf 'module hello.dev/testbed/coredns\n\ngo 1.26\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >"$src/go.mod"
+  # No `go mod tidy`: it would fetch the test dependencies of every package
+  # (gigabytes); -mod=mod downloads only the modules the build imports.
   run_step "coredns: resolve modules" "$coredns_dir.partial/resolve.log" \
-    bash -c "cd '$src' && go get github.com/coredns/coredns@$COREDNS_VERSION && go mod tidy"
+    bash -c "cd '$src' && go get github.com/coredns/coredns@$COREDNS_VERSION"
   run_step "coredns: go build" "$coredns_dir.partial/build.log" \
-    bash -c "cd '$src' && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$coredns_dir.partial/bin/coredns' ."
+    bash -c "cd '$src' && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags '-s -w' -o '$coredns_dir.partial/bin/coredns' ."
   "$coredns_dir.partial/bin/coredns" -version | grep -q "${COREDNS_VERSION#v}" ||
     fail "coredns: version check" "coredns -version does not print ${COREDNS_VERSION#v}"
   finish "$coredns_dir"
