@@ -500,6 +500,8 @@ node_down() {
     umount "$m" 2>/dev/null || true
     rm -f "$m"
   done
+  # containerd made the directory; gone when nothing else uses it.
+  rmdir /var/run/netns 2>/dev/null || true
   for h in $(cgroup_hierarchies); do
     [ -d "$h/$NODE_CGROUP" ] && find "$h/$NODE_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null
     [ -d "$h/$NODE_CGROUP" ] && say "cannot remove the cgroup $h/$NODE_CGROUP"
