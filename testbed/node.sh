@@ -379,7 +379,8 @@ node_ready() {
   [ "$(kubectl_ get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 
-containerd_ready() { ctr_ version && ctr_ plugins ls | grep -q 'io.containerd.grpc.v1.*cri.*ok'; }
+# (grep without -q: under pipefail, an early exit would fail ctr with SIGPIPE)
+containerd_ready() { ctr_ version && ctr_ plugins ls | grep 'io.containerd.grpc.v1.*cri.*ok' >/dev/null; }
 
 # node_import ARCHIVE...: docker-archive tarballs (they keep the full name) into the
 # node's containerd, namespace k8s.io, unpacked for its snapshotter; pods use
@@ -415,7 +416,7 @@ node_up() {
   eval "$("$here/install.sh" --print-images)"
   say "importing images from $IMAGES_DIR"
   node_import "$IMAGES_DIR/pause.tar" "$IMAGES_DIR/probe.tar" "$IMAGES_DIR/coredns.tar"
-  ctr_ images ls -q | grep -qxF "$PAUSE_IMAGE" ||
+  ctr_ images ls -q | grep -xF "$PAUSE_IMAGE" >/dev/null ||
     fail "import images" "the sandbox image $PAUSE_IMAGE is not in containerd after the import; see $logs/images.log" "$logs/images.log"
 
   say "kubelet $KUBERNETES_VERSION, node $NODE_NAME at $NODE_GATEWAY:$KUBELET_PORT"
