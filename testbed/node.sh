@@ -517,7 +517,7 @@ node_down() {
     while read -r key old; do echo "$old" >"/proc/sys/$key" 2>/dev/null || true; done <"$node_dir/sysctl.restore"
   fi
   [ "$(cat "$node_owner" 2>/dev/null)" = "$work" ] && rm -f "$node_owner"
-  if awk -v w="$work/" 'index($5, w) == 1' /proc/self/mountinfo | grep -q .; then
+  if [ -n "$(awk -v w="$work/" 'index($5, w) == 1' /proc/self/mountinfo)" ]; then
     say "mounts remain under $work; $node_dir is kept"
   else
     rm -rf "$node_dir"
