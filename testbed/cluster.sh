@@ -60,7 +60,16 @@ start() {
   shift
   # 9>&-: the daemon must not inherit the lock that `up` holds.
   setsid "$@" >"$logs/$name.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$pids/$name.pid"
+  local pid=$!
+  echo "$pid" >"$pids/$name.pid"
+  # Until it has exec'd, the child's command line is this script's, which
+  # `owned` does not recognise: on a loaded machine `alive` would report a
+  # starting daemon as exited. Wait for the exec (or the exit).
+  for _ in $(seq 1 100); do
+    owned "$pid" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
 }
 
 # wait_until NAME SECONDS CHECK...: polls CHECK; names the component and its log
