@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-api-contract bench bench-api fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-api-contract test-helm bench bench-api fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
@@ -43,7 +43,7 @@ build:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	for f in testbed/*.sh testbed/tests/*.sh api/*.sh .ci/run; do bash -n "$$f"; done
+	for f in testbed/*.sh testbed/tests/*.sh api/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
 
 # Unit tests and the smoke tests against the test bed, in one cargo run; the
 # test bed is started if needed and stopped again if this target started it.
@@ -64,12 +64,17 @@ fuzz-api:
 test-testbed:
 	testbed/tests/lifecycle.sh
 
+# The Helm chart: lint, schema, server-side dry runs, install/upgrade/uninstall,
+# RBAC (the operator binary run as the chart's ServiceAccount) and the samples.
+test-helm:
+	testbed/with-testbed.sh helm/tests/chart.sh
+
 # The node: containerd, kubelet, kube-proxy, CoreDNS, pods from buildah-built
 # images (its own test bed with a node; root, one node per machine).
 test-node:
 	testbed/tests/node.sh
 
-test: lint test-rust test-api-contract test-testbed test-node
+test: lint test-rust test-api-contract test-helm test-testbed test-node
 
 up:
 	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2

@@ -128,7 +128,9 @@ start_api kafka-off
 off_port=$api_port off_pid=$api_pid
 start_api no-access-log --access-log=false
 quiet_port=$api_port quiet_pid=$api_pid
-start_api kafka-on --kafka-bootstrap-servers "127.0.0.1:$kafka_port" --kafka-topic bench-events --kafka-partitions 1
+# BENCH_KAFKA_ARGS: extra flags for the Kafka-on API (e.g. --kafka-linger-ms 50).
+# shellcheck disable=SC2086
+start_api kafka-on --kafka-bootstrap-servers "127.0.0.1:$kafka_port" --kafka-topic bench-events --kafka-partitions 1 ${BENCH_KAFKA_ARGS:-}
 on_port=$api_port on_admin=$api_admin on_pid=$api_pid
 # Wait until the broker has the topic and took a first event.
 for _ in $(seq 1 300); do

@@ -63,6 +63,42 @@ pub struct Cli {
     #[arg(long, env = "HELLO_KAFKA_QUEUE_MESSAGES", default_value_t = 10_000)]
     pub kafka_queue_messages: u32,
 
+    /// Milliseconds events wait to fill a batch. Longer batches cost the
+    /// broker less CPU per event; the request never waits either way.
+    #[arg(long, env = "HELLO_KAFKA_LINGER_MS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub kafka_linger_ms: u32,
+
+    /// Compression of event batches.
+    #[arg(
+        long,
+        env = "HELLO_KAFKA_COMPRESSION",
+        value_enum,
+        default_value = "lz4"
+    )]
+    pub kafka_compression: Compression,
+
     #[command(flatten)]
     pub kafka: KafkaArgs,
+}
+
+/// librdkafka's `compression.type` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compression {
+    None,
+    Lz4,
+    Zstd,
+    Snappy,
+    Gzip,
+}
+
+impl Compression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+            Compression::Snappy => "snappy",
+            Compression::Gzip => "gzip",
+        }
+    }
 }

@@ -13,6 +13,7 @@ use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ThreadedProducer};
 
+use crate::cli::Compression;
 use crate::metrics::Metrics;
 
 /// How long a queued event may wait for the broker before it is failed.
@@ -22,6 +23,15 @@ const QUEUE_MAX_KBYTES: u32 = 2 * 1024;
 /// Largest produce batch per partition; events are small, and librdkafka's
 /// 1 MB default only costs memory here.
 const BATCH_BYTES: u32 = 128 * 1024;
+
+/// The producer settings a user may tune (flags of the same names).
+pub struct ProducerTuning {
+    /// Most events waiting for the broker.
+    pub queue_messages: u32,
+    /// How long an event waits to fill a batch.
+    pub linger_ms: u32,
+    pub compression: Compression,
+}
 
 /// Counts deliveries and logs failures (throttled).
 pub struct DeliveryMetrics {
@@ -56,23 +66,23 @@ impl EventSink {
     /// down does not delay start-up) and starts creating the topic.
     pub fn start(
         settings: &KafkaSettings,
-        queue_messages: u32,
+        tuning: &ProducerTuning,
         metrics: Arc<Metrics>,
     ) -> Result<Self, hello_kafka::Error> {
         let mut config = settings.client_config();
         config
             .set(
                 "queue.buffering.max.messages",
-                queue_messages.max(1).to_string(),
+                tuning.queue_messages.max(1).to_string(),
             )
             .set("queue.buffering.max.kbytes", QUEUE_MAX_KBYTES.to_string())
             .set(
                 "message.timeout.ms",
                 MESSAGE_TIMEOUT.as_millis().to_string(),
             )
-            .set("linger.ms", "5")
+            .set("linger.ms", tuning.linger_ms.to_string())
             .set("batch.size", BATCH_BYTES.to_string())
-            .set("compression.type", "lz4");
+            .set("compression.type", tuning.compression.as_str());
         let observer = DeliveryMetrics {
             metrics: metrics.clone(),
             failures: LogThrottle::new(Duration::from_secs(10)),

@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, web};
 use crate::cli::Cli;
 use crate::config::{self, Config, ConfigStore};
 use crate::error::Error;
-use crate::events::EventSink;
+use crate::events::{EventSink, ProducerTuning};
 use crate::http::{admin, public};
 use crate::logging;
 use crate::metrics::Metrics;
@@ -54,7 +54,11 @@ async fn serve(cli: Cli) -> Result<(), Error> {
     let events = match cli.kafka.settings()? {
         Some(settings) => Some(Arc::new(EventSink::start(
             &settings,
-            cli.kafka_queue_messages,
+            &ProducerTuning {
+                queue_messages: cli.kafka_queue_messages,
+                linger_ms: cli.kafka_linger_ms,
+                compression: cli.kafka_compression,
+            },
             metrics.clone(),
         )?)),
         None => {

@@ -65,9 +65,20 @@ done
 took=$(elapsed "$t0")
 rss=$(peak_rss_kib)
 
-# Let in-flight status updates land, then take the baseline.
-sleep 5
+# Converged means every HelloApi has a status for its generation, but the
+# controller-manager is still creating ReplicaSets and pods, and the operator
+# follows their counts into the status. Take the baseline once nothing has
+# changed for 10 s, so the restart below is measured against a settled state.
 before=$(versions | sort)
+quiet=0
+t1=$(date +%s.%N)
+while [ "$quiet" -lt 5 ]; do
+  sleep 2
+  now=$(versions | sort)
+  if [ "$now" = "$before" ]; then quiet=$((quiet + 1)); else quiet=0; before=$now; fi
+  awk -v e="$(elapsed "$t1")" 'BEGIN {exit !(e > 300)}' && { echo "bench FAILED: objects still changing 300 s after convergence" >&2; exit 1; }
+done
+settle=$(elapsed "$t1")
 kill "$pid"; wait "$pid" 2>/dev/null || true
 start_operator
 # The restarted operator lists and reconciles every HelloApi once: an idle resync.
@@ -80,10 +91,15 @@ resync=$(elapsed "$t2")
 sleep 3
 after=$(versions | sort)
 writes=$(diff <(echo "$before") <(echo "$after") | grep -c '^>' || true)
+if [ "$writes" -gt 0 ]; then
+  echo "objects written in the idle resync (first 10):" >&2
+  diff <(echo "$before") <(echo "$after") | grep '^>' | head -10 >&2
+fi
 restart_rss=$(peak_rss_kib)
 
 printf 'operator bench: %d HelloApis\n' "$count"
 printf '  time to converge:          %s s   (target < 120 s)\n' "$took"
 printf '  peak RSS while converging: %s MiB (target < 100 MiB)\n' "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
+printf '  settled (no object changing for 10 s) after: %s s\n' "$settle"
 printf '  full resync after restart: %s s, peak RSS %s MiB\n' "$resync" "$(awk -v k="$restart_rss" 'BEGIN {printf "%.1f", k / 1024}')"
 printf '  writes in an idle resync:  %d objects of %d (target 0)\n' "$writes" "$(echo "$before" | wc -l)"

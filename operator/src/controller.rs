@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use kube::runtime::{Controller, watcher};
+use kube::runtime::{Controller, controller, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use tracing::{debug, info, warn};
@@ -19,9 +19,32 @@ use crate::Context;
 use crate::leader::LeaderElector;
 use crate::reconcile::{error_policy, helloapis, reconcile};
 
-/// Runs until SIGTERM or SIGINT. `namespace` limits the watch to one namespace.
-pub async fn run(client: Client, namespace: Option<String>, ctx: Arc<Context>) {
-    let ns = namespace.as_deref();
+/// What the controller watches and how many resources it reconciles at once.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Only this namespace; `None` watches all.
+    pub namespace: Option<String>,
+    /// Reconciles in flight at once. Bounded, because after a restart every
+    /// resource is due at the same moment, and each reconcile holds a
+    /// connection and its buffers while it waits on the apiserver.
+    pub max_concurrent_reconciles: u16,
+}
+
+/// The default of `--max-concurrent-reconciles`.
+pub const DEFAULT_MAX_CONCURRENT_RECONCILES: u16 = 16;
+
+impl Options {
+    pub fn namespace(namespace: Option<String>) -> Options {
+        Options {
+            namespace,
+            max_concurrent_reconciles: DEFAULT_MAX_CONCURRENT_RECONCILES,
+        }
+    }
+}
+
+/// Runs until SIGTERM or SIGINT.
+pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
+    let ns = options.namespace.as_deref();
     // Owned objects are watched by label, so the cache holds only ours.
     let owned = watcher::Config::default().labels("app.kubernetes.io/managed-by=hello-operator");
     Controller::new(
@@ -36,6 +59,7 @@ pub async fn run(client: Client, namespace: Option<String>, ctx: Arc<Context>) {
     .owns(scoped::<Service>(&client, ns), owned.clone())
     .owns(scoped::<Ingress>(&client, ns), owned.clone())
     .owns(scoped::<PodDisruptionBudget>(&client, ns), owned)
+    .with_config(controller::Config::default().concurrency(options.max_concurrent_reconciles))
     .shutdown_on_signal()
     .run(reconcile, error_policy, ctx)
     .for_each(|result| async move {
@@ -65,7 +89,7 @@ where
 /// leadership was lost, in which case the process should exit and restart.
 pub async fn run_as_leader(
     client: Client,
-    namespace: Option<String>,
+    options: Options,
     ctx: Arc<Context>,
     elector: &LeaderElector,
 ) -> Result<bool, kube::Error> {
@@ -75,7 +99,7 @@ pub async fn run_as_leader(
     }
     info!("acquired the leader Lease; reconciling");
     let clean = tokio::select! {
-        _ = run(client, namespace, ctx) => true,
+        _ = run(client, options, ctx) => true,
         _ = elector.keep_renewing() => false,
     };
     if clean {

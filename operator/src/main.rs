@@ -62,6 +62,10 @@ struct RunArgs {
     /// How long the Fargate profile listing is cached.
     #[arg(long, env = "HELLO_FARGATE_CACHE_SECONDS", default_value_t = 60)]
     fargate_cache_seconds: u64,
+    /// HelloApis reconciled at once (at least 1). After a restart every
+    /// resource is due at the same moment; this bounds the memory that takes.
+    #[arg(long, env = "HELLO_MAX_CONCURRENT_RECONCILES", default_value_t = controller::DEFAULT_MAX_CONCURRENT_RECONCILES, value_parser = clap::value_parser!(u16).range(1..))]
+    max_concurrent_reconciles: u16,
     /// Log format.
     #[arg(long, env = "HELLO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -131,8 +135,12 @@ async fn reconcile_until_shutdown(
     ctx: Arc<Context>,
     instance: Option<String>,
 ) -> anyhow::Result<()> {
+    let options = controller::Options {
+        namespace: args.namespace.clone(),
+        max_concurrent_reconciles: args.max_concurrent_reconciles,
+    };
     if !args.leader_elect {
-        controller::run(client, args.namespace, ctx).await;
+        controller::run(client, options, ctx).await;
         return Ok(());
     }
     let identity = instance.unwrap_or_else(|| format!("hello-operator-{}", std::process::id()));
@@ -143,7 +151,7 @@ async fn reconcile_until_shutdown(
         &identity,
         LeaseTiming::default(),
     );
-    if !controller::run_as_leader(client, args.namespace, ctx, &elector).await? {
+    if !controller::run_as_leader(client, options, ctx, &elector).await? {
         anyhow::bail!("lost the leader Lease");
     }
     Ok(())

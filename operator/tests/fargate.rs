@@ -103,7 +103,11 @@ fn operator(client: &Client, ns: &str, profiles: FargateProfiles) -> tokio::task
         consumer: "c:1".into(),
     };
     let ctx = Arc::new(Context::new(client.clone(), images, None).with_fargate(profiles));
-    tokio::spawn(controller::run(client.clone(), Some(ns.to_string()), ctx))
+    tokio::spawn(controller::run(
+        client.clone(),
+        controller::Options::namespace(Some(ns.to_string())),
+        ctx,
+    ))
 }
 
 /// Applies a HelloApi and returns its FargateProfileMatched condition.

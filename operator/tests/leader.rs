@@ -44,7 +44,15 @@ fn operator(client: &Client, ns: &str, identity: &str) -> JoinHandle<Result<bool
     ));
     let elector = LeaderElector::new(client.clone(), ns, "hello-operator", identity, TIMING);
     let (client, ns) = (client.clone(), ns.to_string());
-    tokio::spawn(async move { controller::run_as_leader(client, Some(ns), ctx, &elector).await })
+    tokio::spawn(async move {
+        controller::run_as_leader(
+            client,
+            controller::Options::namespace(Some(ns)),
+            ctx,
+            &elector,
+        )
+        .await
+    })
 }
 
 async fn holder(client: &Client, ns: &str) -> Option<String> {

@@ -60,7 +60,11 @@ impl Harness {
             Some("test".into()),
         ));
         let (client, ns) = (self.client.clone(), self.namespace.clone());
-        self.operator = Some(tokio::spawn(controller::run(client, Some(ns), ctx)));
+        self.operator = Some(tokio::spawn(controller::run(
+            client,
+            controller::Options::namespace(Some(ns)),
+            ctx,
+        )));
     }
 
     fn stop_operator(&mut self) {
@@ -402,4 +406,62 @@ async fn deleting_the_helloapi_removes_what_it_created() {
     h.gone::<Service>("demo").await;
     h.gone::<ServiceAccount>("demo").await;
     h.gone::<Role>("demo").await;
+}
+
+#[tokio::test]
+async fn a_helloapi_that_does_not_deserialize_does_not_stop_the_watch() {
+    let mut h = Harness::start().await;
+    // The apiserver accepts a status.replicas beyond i32 (the schema's
+    // `format: int32` is not enforced), which the operator cannot read:
+    // a value another client or an older operator might have written.
+    h.apply("unreadable", json!({"replicas": 1})).await;
+    h.exists::<Deployment>("unreadable").await;
+    h.stop_operator();
+    // The reply does not deserialize as a HelloApi either, hence the guard.
+    h.api::<kube::core::DeserializeGuard<hello_crds::HelloApi>>()
+        .patch_status(
+            "unreadable",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"replicas": 5_000_000_000_i64}})),
+        )
+        .await
+        .expect("write an unreadable status");
+    h.start_operator();
+
+    // Others are still reconciled, and the unreadable one is reported.
+    h.apply("readable", json!({"replicas": 1})).await;
+    h.exists::<Deployment>("readable").await;
+    let events: Api<k8s_openapi::api::events::v1::Event> = h.api();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let found = events.list(&Default::default()).await.expect("events");
+        if let Some(event) = found.items.iter().find(|e| {
+            e.reason.as_deref() == Some("Unreadable")
+                && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("unreadable")
+        }) {
+            let note = event.note.as_deref().unwrap_or_default();
+            assert!(note.contains("cannot read"), "{note}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no Unreadable event for the HelloApi the operator cannot read"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Repairing it is picked up by the same watch: its status is rewritten.
+    h.api::<kube::core::DeserializeGuard<hello_crds::HelloApi>>()
+        .patch_status(
+            "unreadable",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"replicas": 0}})),
+        )
+        .await
+        .expect("repair the status");
+    h.until::<hello_crds::HelloApi, _>("unreadable", "the repaired HelloApi's status", |o| {
+        o.and_then(|a| a.status.as_ref())
+            .is_some_and(|s| s.observed_generation.is_some() && s.replicas == 1)
+    })
+    .await;
 }

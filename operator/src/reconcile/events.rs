@@ -3,7 +3,9 @@
 //! fails a reconcile.
 
 use hello_crds::HelloApi;
+use k8s_openapi::api::core::v1::ObjectReference;
 use kube::Resource;
+use kube::core::error_boundary::InvalidObject;
 use kube::runtime::events::{Event, EventType};
 use tracing::debug;
 
@@ -36,7 +38,15 @@ pub async fn changes(ctx: &Context, api: &HelloApi, changes: &[Change]) {
             .collect();
         if !objects.is_empty() {
             let note = format!("{} {}", reason.to_lowercase(), objects.join(", "));
-            publish(ctx, api, EventType::Normal, reason, action, note).await;
+            publish(
+                ctx,
+                api.object_ref(&()),
+                EventType::Normal,
+                reason,
+                action,
+                note,
+            )
+            .await;
         }
     }
 }
@@ -44,7 +54,7 @@ pub async fn changes(ctx: &Context, api: &HelloApi, changes: &[Change]) {
 pub async fn error(ctx: &Context, api: &HelloApi, err: &Error) {
     publish(
         ctx,
-        api,
+        api.object_ref(&()),
         EventType::Warning,
         "ReconcileFailed",
         "Reconcile",
@@ -53,9 +63,35 @@ pub async fn error(ctx: &Context, api: &HelloApi, err: &Error) {
     .await;
 }
 
+/// A HelloApi the operator cannot read (for instance a status written by
+/// another client with a value out of range): the user sees why in
+/// `kubectl describe`, since its status cannot be written.
+pub async fn undeserializable(ctx: &Context, invalid: &InvalidObject) {
+    let meta = &invalid.metadata;
+    let reference = ObjectReference {
+        api_version: Some(HelloApi::api_version(&()).into_owned()),
+        kind: Some(HelloApi::kind(&()).into_owned()),
+        name: meta.name.clone(),
+        namespace: meta.namespace.clone(),
+        uid: meta.uid.clone(),
+        resource_version: meta.resource_version.clone(),
+        ..ObjectReference::default()
+    };
+    let note = format!("the operator cannot read this HelloApi: {}", invalid.error);
+    publish(
+        ctx,
+        reference,
+        EventType::Warning,
+        "Unreadable",
+        "Reconcile",
+        note,
+    )
+    .await;
+}
+
 async fn publish(
     ctx: &Context,
-    api: &HelloApi,
+    reference: ObjectReference,
     type_: EventType,
     reason: &str,
     action: &str,
@@ -68,7 +104,7 @@ async fn publish(
         action: action.to_string(),
         secondary: None,
     };
-    if let Err(err) = ctx.recorder.publish(&event, &api.object_ref(&())).await {
+    if let Err(err) = ctx.recorder.publish(&event, &reference).await {
         debug!(error = %err, "could not publish an Event");
     }
 }

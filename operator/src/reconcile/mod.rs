@@ -32,6 +32,7 @@ pub async fn reconcile(
         Ok(api) => api,
         Err(invalid) => {
             warn!(name = %invalid.metadata.name.clone().unwrap_or_default(), error = %invalid.error, "HelloApi does not deserialize; skipped");
+            events::undeserializable(&ctx, invalid).await;
             return Ok(Action::await_change());
         }
     };
