@@ -5,11 +5,13 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed test-api-contract test-helm bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-api-contract test-helm bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
-	@echo "make cluster-down   stop every process the test bed started"
+	@echo "make cluster-node   the test bed plus a real node (containerd, kubelet, kube-proxy, CoreDNS; root)"
+	@echo "make cluster-down   stop every process the test bed started (and the node's pods, mounts, rules)"
+	@echo "make test-node      the node's lifecycle test (its own test bed with a node)"
 	@echo "make test           every test tier (lint, unit, test bed, API contract)"
 	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk; hello-consumer against kcat"
 	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
@@ -18,9 +20,16 @@ help:
 tools:
 	testbed/install.sh all
 
+tools-node:
+	testbed/install.sh node
+
 cluster:
 	$(TESTBED) up
 	@echo "run: . .testbed/env && kubectl get --raw /readyz"
+
+cluster-node:
+	$(TESTBED) up --node
+	@echo "run: . .testbed/env && kubectl get node -o wide"
 
 cluster-down:
 	$(TESTBED) down
@@ -64,7 +73,12 @@ test-testbed:
 test-helm:
 	testbed/with-testbed.sh helm/tests/chart.sh
 
-test: lint test-rust test-api-contract test-helm test-testbed
+# The node: containerd, kubelet, kube-proxy, CoreDNS, pods from buildah-built
+# images (its own test bed with a node; root, one node per machine).
+test-node:
+	testbed/tests/node.sh
+
+test: lint test-rust test-api-contract test-helm test-testbed test-node
 
 up:
 	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2

@@ -3,8 +3,14 @@
 # kube-scheduler and a single-node KRaft Kafka, all on loopback.
 #
 #   testbed/cluster.sh up       start (idempotent) and write $HELLO_TESTBED_DIR/env
-#   testbed/cluster.sh down     stop every process it started, by pid
+#   testbed/cluster.sh up --node  the same plus a real node: containerd, kubelet,
+#                               kube-proxy and CoreDNS (also HELLO_TESTBED_NODE=1;
+#                               root only, one per machine; see node.sh)
+#   testbed/cluster.sh down     stop every process it started, by pid (and the
+#                               node's containers, mounts, bridge and rules)
 #   testbed/cluster.sh status   show each component
+#   testbed/cluster.sh import ARCHIVE...  import image archives into the node's
+#                               containerd (namespace k8s.io)
 #
 # HELLO_TESTBED_DIR (default <repo>/.testbed) holds state, logs and pids. Ports
 # are picked free at start, so two clones can each run one at the same time;
@@ -23,6 +29,12 @@ logs=$work/logs
 pids=$work/pids
 # Start order; `down` stops in reverse.
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler kafka)
+# The node's components, started after those when $work/node.on exists.
+node_components=(containerd kubelet kube-proxy)
+node_on() { [ -f "$work/node.on" ]; }
+# The node's functions and settings (node_up, node_down, ...).
+# shellcheck source=node.sh
+. "$here/node.sh"
 
 say() { printf '==> testbed: %s\n' "$*" >&2; }
 fail() {
@@ -48,7 +60,16 @@ start() {
   shift
   # 9>&-: the daemon must not inherit the lock that `up` holds.
   setsid "$@" >"$logs/$name.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$pids/$name.pid"
+  local pid=$!
+  echo "$pid" >"$pids/$name.pid"
+  # Until it has exec'd, the child's command line is this script's, which
+  # `owned` does not recognise: on a loaded machine `alive` would report a
+  # starting daemon as exited. Wait for the exec (or the exit).
+  for _ in $(seq 1 100); do
+    owned "$pid" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
 }
 
 # wait_until NAME SECONDS CHECK...: polls CHECK; names the component and its log
@@ -90,10 +111,13 @@ PY
   . "$work/ports.env"
 }
 
-port_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+port_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[2], int(sys.argv[1])))' "$1" "${2:-127.0.0.1}" 2>/dev/null; }
+
+# Bump when the set of certificates changes, so an old $pki is regenerated.
+pki_version="3 $NODE_NAME"
 
 gen_pki() {
-  [ -f "$pki/.complete" ] && return 0
+  [ "$(cat "$pki/.complete" 2>/dev/null)" = "$pki_version" ] && return 0
   say "generating certificates in $pki"
   rm -rf "$pki" && mkdir -p "$pki"
   (
@@ -108,7 +132,7 @@ gen_pki() {
       -keyout ca.key -out ca.crt -subj "/CN=hello-testbed-ca"
     ec apiserver "/CN=kube-apiserver"
     sign apiserver serverAuth \
-      "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+      "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,IP:$NODE_GATEWAY,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
     ec admin "/O=system:masters/CN=hello-testbed-admin"
     sign admin clientAuth
     ec controller-manager "/CN=system:kube-controller-manager"
@@ -117,12 +141,20 @@ gen_pki() {
     sign scheduler clientAuth
     ec apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
     sign apiserver-kubelet-client clientAuth
+    # The node: kubelet's client identity (the Node authorizer's
+    # system:node:<name> in system:nodes), its serving certificate, kube-proxy.
+    ec node "/O=system:nodes/CN=system:node:$NODE_NAME"
+    sign node clientAuth
+    ec kubelet "/CN=$NODE_NAME"
+    sign kubelet serverAuth "subjectAltName=IP:$NODE_GATEWAY,IP:127.0.0.1,DNS:$NODE_NAME,DNS:localhost"
+    ec kube-proxy "/CN=system:kube-proxy"
+    sign kube-proxy clientAuth
     # Service-account tokens are signed with this key pair.
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key
     openssl pkey -in sa.key -pubout -out sa.pub
     rm -f ./*.csr ./*.ext
   ) >"$logs/pki.log" 2>&1 || fail "generate certificates" "openssl failed" "$logs/pki.log"
-  touch "$pki/.complete"
+  echo "$pki_version" >"$pki/.complete"
 }
 
 write_kubeconfig() { # FILE CLIENT-CERT-NAME
@@ -156,15 +188,24 @@ kafka_java() { # CLASS ARGS...: runs a Kafka main class from the cached jars
 
 write_kafka_config() {
   mkdir -p "$work/kafka"
+  # With the node, a second listener on the pod network's gateway, advertised
+  # as such, so pods reach the broker (and the metadata it returns); host
+  # clients keep 127.0.0.1.
+  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT" advertised="PLAINTEXT://127.0.0.1:$KAFKA_PORT" map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+  if node_on; then
+    listeners+=",PODS://$NODE_GATEWAY:$KAFKA_POD_PORT"
+    advertised+=",PODS://$NODE_GATEWAY:$KAFKA_POD_PORT"
+    map+=",PODS:PLAINTEXT"
+  fi
   cat >"$work/kafka/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listeners,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$map
 log.dirs=$work/kafka/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -213,6 +254,9 @@ all_up() {
   load_ports || return 1
   local c
   for c in "${components[@]}"; do alive "$c" || return 1; done
+  if node_on; then
+    for c in "${node_components[@]}"; do alive "$c" || return 1; done
+  fi
   apiserver_ready && kafka_port_open
 }
 
@@ -226,22 +270,30 @@ export KUBECONFIG=$work/kubeconfig
 export HELLO_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
 export PATH=$path_entries:\$PATH
 EOF
+  node_on && node_env >>"$work/env.partial"
   mv "$work/env.partial" "$work/env"
+}
+
+stop_one() { # COMPONENT: SIGTERM, then SIGKILL after 10 s
+  local c=$1 pid
+  pid=$(pid_of "$c") || return 0
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && owned "$pid"; then
+    say "stopping $c (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { say "$c ignored SIGTERM; killing"; kill -KILL "$pid" 2>/dev/null || true; }
+  fi
+  rm -f "$pids/$c.pid"
 }
 
 stop_all() {
   local i c pid
   rm -f "$work/env"
+  # The node first, while the apiserver still answers: its pods are deleted
+  # through the API so kubelet tears their sandboxes down (CNI DEL, unmounts).
+  node_down
   for ((i = ${#components[@]} - 1; i >= 0; i--)); do
-    c=${components[i]}
-    pid=$(pid_of "$c") || continue
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && owned "$pid"; then
-      say "stopping $c (pid $pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && { say "$c ignored SIGTERM; killing"; kill -KILL "$pid" 2>/dev/null || true; }
-    fi
-    rm -f "$pids/$c.pid"
+    stop_one "${components[i]}"
   done
   # Anything else still naming this work directory (a child that outlived
   # its parent) goes too: `down` leaves no process behind.
@@ -253,16 +305,27 @@ stop_all() {
 }
 
 up() {
+  local want_node=${HELLO_TESTBED_NODE:-0}
+  [ "${1:-}" = --node ] && want_node=1
   exec 9>"$work/.lock"
   flock --timeout 600 9 || fail "lock" "another cluster.sh holds $work/.lock"
-  if all_up; then
+  # A running test bed without the node is restarted when the node is asked
+  # for (the apiserver and Kafka listen differently); one with the node
+  # serves a plain `up` as is.
+  if all_up && { [ "$want_node" != 1 ] || node_on; }; then
     write_env
     say "already running; . $work/env"
     return 0
   fi
   stop_all
   mkdir -p "$logs" "$pids"
+  rm -f "$work/node.on"
   "$here/install.sh" all || fail "install tools" "testbed/install.sh failed"
+  if [ "$want_node" = 1 ]; then
+    "$here/install.sh" node || fail "install node tools" "testbed/install.sh node failed"
+    node_preflight
+    touch "$work/node.on"
+  fi
   local kbin ebin
   kbin=$("$here/install.sh" --print-path | sed -n 1p)
   ebin=$("$here/install.sh" --print-path | sed -n 2p)
@@ -272,7 +335,11 @@ up() {
   trap 'rc=$?; [ $rc -ne 0 ] && stop_all; exit $rc' EXIT
 
   gen_pki
-  pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT
+  pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
+    KAFKA_POD_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
+  # The pod network's bridge carries the gateway address the apiserver and
+  # Kafka listen on for pods, so it exists before they start.
+  node_on && node_network
   write_kubeconfig "$work/kubeconfig" admin
   write_kubeconfig "$work/controller-manager.kubeconfig" controller-manager
   write_kubeconfig "$work/scheduler.kubeconfig" scheduler
@@ -286,11 +353,18 @@ up() {
     --initial-cluster "testbed=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
   wait_until etcd 30 bash -c "curl -fsS --max-time 2 http://127.0.0.1:$ETCD_PORT/health | grep -q '\"health\":\"true\"'"
 
-  say "kube-apiserver $KUBERNETES_VERSION on https://127.0.0.1:$API_PORT"
-  port_free "$API_PORT" || fail "start kube-apiserver" "port $API_PORT is already in use"
+  # With the node, pods reach the apiserver through the `kubernetes` Service
+  # (10.96.0.1:443 -> the gateway address): it listens on every address and
+  # advertises the gateway; its clients still authenticate by certificate or
+  # token, anonymous requests get only the health endpoints.
+  local bind=127.0.0.1 advertise=()
+  # (kubelet is reached by its InternalIP: the node's name is in no DNS.)
+  node_on && { bind=0.0.0.0; advertise=(--advertise-address "$NODE_GATEWAY" --kubelet-preferred-address-types InternalIP,Hostname); }
+  say "kube-apiserver $KUBERNETES_VERSION on https://$bind:$API_PORT"
+  port_free "$API_PORT" "$bind" || fail "start kube-apiserver" "port $API_PORT is already in use"
   start kube-apiserver "$kbin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --secure-port "$API_PORT" \
+    --bind-address "$bind" --secure-port "$API_PORT" "${advertise[@]}" \
     --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
     --client-ca-file "$pki/ca.crt" \
     --authorization-mode Node,RBAC \
@@ -337,6 +411,8 @@ up() {
   wait_until kafka 90 kafka_port_open
   wait_until kafka 90 kafka_ready
 
+  node_on && node_up "$kbin"
+
   trap - EXIT
   write_env
   say "ready: . $work/env   (logs in $logs)"
@@ -345,15 +421,23 @@ up() {
 status() {
   load_ports || { echo "no test bed in $work"; return 1; }
   local c rc=0
-  for c in "${components[@]}"; do
+  local all=("${components[@]}")
+  node_on && all+=("${node_components[@]}")
+  for c in "${all[@]}"; do
     if alive "$c"; then printf '%-24s running  pid %s\n' "$c" "$(pid_of "$c")"; else printf '%-24s stopped\n' "$c"; rc=1; fi
   done
   printf 'apiserver https://127.0.0.1:%s  kafka 127.0.0.1:%s  logs %s\n' "$API_PORT" "$KAFKA_PORT" "$logs"
+  node_on && printf 'node %s  pods %s  kafka for pods %s:%s  containerd %s\n' \
+    "$NODE_NAME" "$POD_CIDR" "$NODE_GATEWAY" "$KAFKA_POD_PORT" "$node_dir/containerd/containerd.sock"
   return $rc
 }
 
 case "${1:-}" in
-  up) up ;;
+  up) up "${2:-}" ;;
+  import)
+    shift
+    node_import "$@"
+    ;;
   down)
     exec 9>"$work/.lock"
     flock --timeout 600 9 || fail "lock" "another cluster.sh holds $work/.lock"
@@ -362,7 +446,7 @@ case "${1:-}" in
     ;;
   status) status ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up [--node]|down|status|import ARCHIVE..." >&2
     exit 2
     ;;
 esac

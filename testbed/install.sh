@@ -2,7 +2,13 @@
 # Builds every tool of the local test bed into a versioned cache and reuses it.
 #
 #   testbed/install.sh [kubernetes|etcd|helm|kafka|moto|all]   (default: all)
+#   testbed/install.sh node          what the node needs (cluster.sh up --node):
+#                                    node-packages, coredns, images
+#   testbed/install.sh node-packages Debian's containerd, runc, CNI plugins, buildah
+#   testbed/install.sh coredns       CoreDNS from the Go module proxy
+#   testbed/install.sh images        the pause, probe and coredns OCI images
 #   testbed/install.sh --print-path                          PATH entries, one per line
+#   testbed/install.sh --print-images                        image names and archives (shell lines)
 #
 # Each tool lives in $HELLO_TESTBED_CACHE/<tool>-<version>/ and is only built when
 # that directory lacks its `.complete` stamp, so a warm run does nothing. All
@@ -19,6 +25,12 @@ etcd_dir=$cache/etcd-$ETCD_VERSION
 helm_dir=$cache/helm-$HELM_VERSION
 kafka_dir=$cache/kafka-$KAFKA_VERSION
 moto_dir=$cache/moto-$MOTO_VERSION
+coredns_dir=$cache/coredns-$COREDNS_VERSION
+# The images are named after a hash of what goes into them (the sources under
+# testbed/images/ and the CoreDNS version), so an edit rebuilds them.
+images_key=$(cat "$here/images/pause/pause.c" "$here/images/probe/main.go" <(echo "$COREDNS_VERSION") | sha256sum | cut -c1-12)
+images_dir=$cache/node-images-$images_key
+image_prefix=localhost/hello-testbed
 
 step() { printf '==> testbed install: %s\n' "$*" >&2; }
 fail() { printf 'testbed install FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
@@ -178,9 +190,160 @@ install_moto() {
   touch "$moto_dir/.complete"
 }
 
+# Debian packages for the node. `dpkg -s` first, so a second run costs
+# nothing; apt-get only for what is missing. The installed versions are
+# recorded in $cache/debian-packages.txt.
+install_node_packages() {
+  local p missing=()
+  for p in $NODE_DEBIAN_PACKAGES; do
+    [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "Debian packages: ${missing[*]}"
+    need apt-get "node packages"
+    mkdir -p "$cache"
+    local log=$cache/apt.log
+    if ! DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+      run_step "node packages: apt-get update" "$log" timeout 300 apt-get update
+      run_step "node packages: apt-get install ${missing[*]}" "$log" \
+        env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+  fi
+  mkdir -p "$cache"
+  local rec
+  rec=$(for p in $NODE_DEBIAN_PACKAGES; do printf '%s %s\n' "$p" "$(dpkg-query -W -f '${Version}' "$p")"; done)
+  [ "$rec" = "$(cat "$cache/debian-packages.txt" 2>/dev/null)" ] || printf '%s\n' "$rec" >"$cache/debian-packages.txt"
+  for p in containerd containerd-shim-runc-v2 runc ctr buildah; do need "$p" "node packages"; done
+  [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/loopback ] && [ -x /usr/lib/cni/portmap ] ||
+    fail "node packages" "the CNI plugins bridge, host-local, loopback, portmap are not in /usr/lib/cni"
+}
+
+install_coredns() {
+  [ -f "$coredns_dir/.complete" ] && return 0
+  need go "coredns"
+  step "coredns $COREDNS_VERSION (cluster DNS plugins only)"
+  begin "$coredns_dir"
+  local src=$coredns_dir.partial/src
+  mkdir -p "$src" "$coredns_dir.partial/bin"
+  # A wrapper main with the plugins a cluster DNS needs: the stock build
+  # links every cloud SDK (route53, azure, clouddns), several minutes of
+  # compiling on these machines for nothing the test bed uses. CoreDNS's
+  # go.mod has no replace directives; its directive order lives in
+  # core/dnsserver, so any subset of plugins works.
+  cat >"$src/main.go" <<'GO'
+package main
+
+import (
+	"github.com/coredns/coredns/coremain"
+
+	_ "github.com/coredns/coredns/plugin/cache"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/forward"
+	_ "github.com/coredns/coredns/plugin/health"
+	_ "github.com/coredns/coredns/plugin/hosts"
+	_ "github.com/coredns/coredns/plugin/kubernetes"
+	_ "github.com/coredns/coredns/plugin/loadbalance"
+	_ "github.com/coredns/coredns/plugin/log"
+	_ "github.com/coredns/coredns/plugin/loop"
+	_ "github.com/coredns/coredns/plugin/metrics"
+	_ "github.com/coredns/coredns/plugin/ready"
+	_ "github.com/coredns/coredns/plugin/reload"
+	_ "github.com/coredns/coredns/plugin/rewrite"
+)
+
+func main() { coremain.Run() }
+GO
+  printf 'module hello.dev/testbed/coredns\n\ngo 1.26\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >"$src/go.mod"
+  # No `go mod tidy`: it would fetch the test dependencies of every package
+  # (gigabytes); -mod=mod downloads only the modules the build imports.
+  run_step "coredns: resolve modules" "$coredns_dir.partial/resolve.log" \
+    bash -c "cd '$src' && go get github.com/coredns/coredns@$COREDNS_VERSION"
+  run_step "coredns: go build" "$coredns_dir.partial/build.log" \
+    bash -c "cd '$src' && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags '-s -w' -o '$coredns_dir.partial/bin/coredns' ."
+  "$coredns_dir.partial/bin/coredns" -version | grep -q "${COREDNS_VERSION#v}" ||
+    fail "coredns: version check" "coredns -version does not print ${COREDNS_VERSION#v}"
+  finish "$coredns_dir"
+}
+
+# buildah on a private vfs store under DIR: no daemon, no registry, nothing
+# left in /var/lib/containers.
+buildah_in() {
+  local dir=$1
+  shift
+  buildah --storage-driver vfs --root "$dir/root" --runroot "$dir/runroot" "$@"
+}
+
+# build_image STORE NAME ARCHIVE USER ENTRYPOINT-JSON FILE...: a FROM-scratch
+# image holding FILE(s) in /, saved as a docker-archive tarball that `ctr
+# images import` reads with its full name.
+build_image() {
+  local store=$1 name=$2 archive=$3 user=$4 entrypoint=$5 c f
+  shift 5
+  c=$(buildah_in "$store" from scratch)
+  for f in "$@"; do buildah_in "$store" copy --chown 0:0 "$c" "$f" "/$(basename "$f")"; done
+  buildah_in "$store" config --entrypoint "$entrypoint" --cmd '' --user "$user" \
+    --os linux --arch amd64 --label org.opencontainers.image.source=hello-testbed "$c"
+  buildah_in "$store" commit --format oci "$c" "$name"
+  buildah_in "$store" push "$name" "docker-archive:$archive:$name"
+  buildah_in "$store" rm "$c"
+}
+
+install_images() {
+  [ -f "$images_dir/.complete" ] && return 0
+  install_node_packages
+  install_coredns
+  need gcc "images"
+  need go "images"
+  step "images $images_key: pause (gcc -static), probe (Go, CGO_ENABLED=0), coredns $COREDNS_VERSION"
+  begin "$images_dir"
+  local d=$images_dir.partial
+  mkdir -p "$d/bin" "$d/probe-src"
+  run_step "images: gcc -static pause.c" "$d/pause-build.log" \
+    gcc -static -Os -s -o "$d/bin/pause" "$here/images/pause/pause.c"
+  cp "$here/images/probe/main.go" "$d/probe-src/"
+  printf 'module hello.dev/testbed/probe\n\ngo 1.22\n' >"$d/probe-src/go.mod"
+  run_step "images: go build probe" "$d/probe-build.log" \
+    bash -c "cd '$d/probe-src' && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$d/bin/probe' ."
+  cp "$coredns_dir/bin/coredns" "$d/bin/coredns"
+  local f
+  for f in pause probe coredns; do
+    file "$d/bin/$f" 2>/dev/null | grep -q 'statically linked' ||
+      ldd "$d/bin/$f" 2>&1 | grep -q 'not a dynamic executable' ||
+      fail "images: $f" "$d/bin/$f is not a static binary"
+  done
+  local store=$d/buildah
+  run_step "images: buildah pause" "$d/pause-image.log" \
+    build_image "$store" "$image_prefix/pause:$images_key" "$d/pause.tar" 65535:65535 '["/pause"]' "$d/bin/pause"
+  run_step "images: buildah probe" "$d/probe-image.log" \
+    build_image "$store" "$image_prefix/probe:$images_key" "$d/probe.tar" 65532:65532 '["/probe"]' "$d/bin/probe"
+  run_step "images: buildah coredns" "$d/coredns-image.log" \
+    build_image "$store" "$image_prefix/coredns:$images_key" "$d/coredns.tar" 65532:65532 '["/coredns"]' "$d/bin/coredns"
+  rm -rf "$store"
+  finish "$images_dir"
+}
+
+print_images() {
+  cat <<EOF
+IMAGES_DIR=$images_dir
+PAUSE_IMAGE=$image_prefix/pause:$images_key
+PROBE_IMAGE=$image_prefix/probe:$images_key
+COREDNS_IMAGE=$image_prefix/coredns:$images_key
+EOF
+}
+
 case "${1:-all}" in
   --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" ;;
   --print-kafka-dir) printf '%s\n' "$kafka_dir" ;;
+  --print-images) print_images ;;
+  --print-coredns-dir) printf '%s\n' "$coredns_dir" ;;
+  node-packages) install_node_packages ;;
+  coredns) install_coredns ;;
+  images) install_images ;;
+  node)
+    install_node_packages
+    install_coredns
+    install_images
+    ;;
   kubernetes) install_kubernetes ;;
   etcd) install_etcd ;;
   helm) install_helm ;;
@@ -193,5 +356,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all|node|node-packages|coredns|images)" ;;
 esac

@@ -1,0 +1,561 @@
+# The test bed's node, sourced by cluster.sh (it uses its say, fail, start,
+# alive, wait_until, stop_one, owned and the port variables): containerd
+# (Debian's 1.6, cgroupfs, its own root, state and socket under
+# $work/node/), runc, the CNI bridge, host-local, portmap and loopback
+# plugins, kubelet and kube-proxy built with the control plane, and CoreDNS
+# as a Deployment behind the kube-dns Service.
+#
+# The pod network is one bridge on this machine, and kube-proxy's rules are
+# the machine's, so there is one node per machine: the first test bed that
+# starts one owns it ($node_owner); another `up --node` fails naming it.
+
+NODE_NAME=${HELLO_TESTBED_NODE_NAME:-hello-node}
+POD_CIDR=10.244.0.0/24
+NODE_GATEWAY=10.244.0.1
+SERVICE_CIDR=10.96.0.0/16
+DNS_SERVICE_IP=10.96.0.10
+CLUSTER_DOMAIN=cluster.local
+# hello.dev/compute=nodes: what the operator's `compute: nodes` pods select
+# (the Bottlerocket node group's label on EKS); a zone for the spread.
+NODE_LABELS=hello.dev/compute=nodes,topology.kubernetes.io/zone=local
+NODE_BRIDGE=hellocni0
+CNI_NETWORK=hello-testbed
+CNI_BIN_DIR=/usr/lib/cni
+# Every pod cgroup lives below this one, in every hierarchy: `down` kills
+# what is left in it and removes it.
+NODE_CGROUP=hello-testbed-node
+node_dir=$work/node
+node_owner=/run/hello-testbed-node.owner
+
+ctr_() { ctr --address "$node_dir/containerd/containerd.sock" --namespace k8s.io "$@"; }
+kubectl_() { "$kbin/kubectl" --kubeconfig "$work/kubeconfig" "$@"; }
+
+node_env() {
+  local images
+  images=$("$here/install.sh" --print-images)
+  cat <<EOF
+export HELLO_TESTBED_NODE_NAME=$NODE_NAME
+# Kafka as pods reach it (a listener on the pod network's gateway).
+export HELLO_KAFKA_POD_BOOTSTRAP_SERVERS=$NODE_GATEWAY:$KAFKA_POD_PORT
+# ctr talks to the node's containerd: ctr images ls, ctr tasks ls
+export CONTAINERD_ADDRESS=$node_dir/containerd/containerd.sock
+export CONTAINERD_NAMESPACE=k8s.io
+export HELLO_TESTBED_PAUSE_IMAGE=$(sed -n 's/^PAUSE_IMAGE=//p' <<<"$images")
+export HELLO_TESTBED_PROBE_IMAGE=$(sed -n 's/^PROBE_IMAGE=//p' <<<"$images")
+EOF
+}
+
+cgroup_hierarchies() { # the v1 hierarchies (or the v2 root) kubelet's cgroupfs driver uses
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    echo /sys/fs/cgroup
+  else
+    local d
+    for d in /sys/fs/cgroup/*/; do
+      d=${d%/}
+      # v1 hierarchies, and the hybrid "unified" v2 mount runc also uses.
+      case $(stat -f -c %T "$d") in cgroupfs | cgroup2fs) echo "$d" ;; esac
+    done
+  fi
+}
+
+# Everything the node needs from the kernel and this machine, checked before
+# anything starts, each failure naming the feature.
+node_preflight() {
+  [ "$(id -u)" = 0 ] || fail "node preflight" "the node needs root (kubelet, containerd, iptables, mounts)"
+  if [ -f "$node_owner" ]; then
+    local other
+    other=$(cat "$node_owner")
+    local opid
+    opid=$(cat "$other/pids/kubelet.pid" 2>/dev/null || true)
+    # Only a live kubelet of that test bed counts; a crashed one's leftovers
+    # (bridge, rules) are taken over.
+    if [ "$other" != "$work" ] && [ -n "$opid" ] && tr '\0' ' ' <"/proc/$opid/cmdline" 2>/dev/null | grep -qF -- "$other"; then
+      fail "node preflight" "another test bed runs this machine's node: $other (stop it: HELLO_TESTBED_DIR=$other testbed/cluster.sh down)"
+    fi
+  fi
+  mkdir -p "$node_dir"
+  echo "$work" >"$node_owner"
+  local f
+  for f in ip iptables mount umount; do
+    command -v "$f" >/dev/null || fail "node preflight" "'$f' is not installed"
+  done
+  # br_netfilter: traffic between pods on the bridge must pass iptables, or
+  # a pod cannot reach a Service whose endpoint is on the same bridge.
+  [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter 2>/dev/null || true
+  [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] ||
+    fail "kernel feature br_netfilter" "/proc/sys/net/bridge/bridge-nf-call-iptables is missing and 'modprobe br_netfilter' failed"
+  set_sysctl net/bridge/bridge-nf-call-iptables 1
+  set_sysctl net/ipv4/ip_forward 1
+  iptables -t nat -S >/dev/null 2>&1 ||
+    fail "kernel feature iptables" "'iptables -t nat -S' fails: no nat table (nf_tables or ip_tables modules)"
+  # overlayfs for containerd's snapshotter, tried for real in $node_dir; if
+  # it cannot mount here (an overlay root, say), the native snapshotter.
+  # HELLO_TESTBED_SNAPSHOTTER=native skips the try.
+  NODE_SNAPSHOTTER=native
+  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+  local t=$node_dir/overlay-check
+  mkdir -p "$t/lower" "$t/upper" "$t/work" "$t/merged"
+  if [ "${HELLO_TESTBED_SNAPSHOTTER:-}" = native ]; then
+    say "containerd uses the native snapshotter (HELLO_TESTBED_SNAPSHOTTER)"
+  elif mount -t overlay overlay -o "lowerdir=$t/lower,upperdir=$t/upper,workdir=$t/work" "$t/merged" 2>/dev/null; then
+    umount "$t/merged"
+    NODE_SNAPSHOTTER=overlayfs
+  else
+    say "overlayfs does not mount under $node_dir; containerd uses the native snapshotter (slower, more disk)"
+  fi
+  rm -rf "$t"
+  echo "$NODE_SNAPSHOTTER" >"$node_dir/snapshotter"
+  [ -n "$(cgroup_hierarchies)" ] || fail "kernel feature cgroups" "no cgroup hierarchy under /sys/fs/cgroup"
+}
+
+set_sysctl() { # KEY VALUE: records the old value for `down` to restore
+  local key=$1 value=$2 old
+  old=$(cat "/proc/sys/$key")
+  [ "$old" = "$value" ] && return 0
+  echo "$key $old" >>"$node_dir/sysctl.restore"
+  echo "$value" >"/proc/sys/$key" 2>/dev/null ||
+    fail "kernel feature $key" "cannot set /proc/sys/$key to $value"
+}
+
+node_network() {
+  if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
+    ip link add "$NODE_BRIDGE" type bridge || fail "node network" "cannot create the bridge $NODE_BRIDGE"
+  fi
+  ip addr replace "$NODE_GATEWAY/${POD_CIDR#*/}" dev "$NODE_BRIDGE" &&
+    ip link set "$NODE_BRIDGE" up || fail "node network" "cannot set up the bridge $NODE_BRIDGE with $NODE_GATEWAY"
+}
+
+write_node_config() {
+  local kbin=$1 snap
+  snap=$(cat "$node_dir/snapshotter")
+  mkdir -p "$node_dir/containerd" "$node_dir/cni/net.d" "$node_dir/cni/ipam" "$node_dir/kubelet" "$node_dir/pod-logs"
+  eval "$("$here/install.sh" --print-images)"
+  cat >"$node_dir/containerd/config.toml" <<EOF
+version = 2
+root = "$node_dir/containerd/root"
+state = "$node_dir/containerd/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing", "io.containerd.tracing.processor.v1.otlp"]
+
+[grpc]
+  address = "$node_dir/containerd/containerd.sock"
+[ttrpc]
+  address = "$node_dir/containerd/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$node_dir/containerd/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+  max_container_log_line_size = 16384
+  # This VM refuses to lower oom_score_adj (the sandbox asks for -998);
+  # keep every container's at least containerd's own.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "$snap"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CNI_BIN_DIR"
+    conf_dir = "$node_dir/cni/net.d"
+    max_conf_num = 1
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = ""
+EOF
+  cat >"$node_dir/cni/net.d/10-hello-testbed.conflist" <<EOF
+{
+  "cniVersion": "0.4.0",
+  "name": "$CNI_NETWORK",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$NODE_BRIDGE",
+      "isGateway": true,
+      "ipMasq": true,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$NODE_GATEWAY"}]],
+        "routes": [{"dst": "0.0.0.0/0"}],
+        "dataDir": "$node_dir/cni/ipam"
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}},
+    {"type": "loopback"}
+  ]
+}
+EOF
+  local kc
+  for kc in node kube-proxy; do
+    write_kubeconfig "$node_dir/$kc.kubeconfig" "$kc"
+  done
+  cat >"$node_dir/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+# cgroup v1 machines: kubelet 1.35 refuses them unless told.
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: /$NODE_CGROUP
+containerRuntimeEndpoint: unix://$node_dir/containerd/containerd.sock
+address: $NODE_GATEWAY
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $KUBELET_HEALTHZ_PORT
+tlsCertFile: $pki/kubelet.crt
+tlsPrivateKeyFile: $pki/kubelet.key
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $pki/ca.crt}
+authorization:
+  mode: Webhook
+clusterDNS: [$DNS_SERVICE_IP]
+clusterDomain: $CLUSTER_DOMAIN
+resolvConf: /etc/resolv.conf
+failSwapOn: false
+podLogsDir: $node_dir/pod-logs
+staticPodPath: ""
+serializeImagePulls: true
+# A small, shared disk: never evict for disk, and never collect
+# the imported images (there is no registry to pull them back from).
+# (0% turns a signal off; containerd 1.6 reports no separate image
+# filesystem to kubelet 1.35, which then saw disk pressure on a 94%-full disk.)
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: "0%"
+  nodefs.inodesFree: "0%"
+  imagefs.available: "0%"
+  imagefs.inodesFree: "0%"
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+maxPods: 110
+rotateCertificates: false
+serverTLSBootstrap: false
+protectKernelDefaults: false
+makeIPTablesUtilChains: true
+syncFrequency: 10s
+fileCheckFrequency: 10s
+EOF
+  cat >"$node_dir/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: $node_dir/kube-proxy.kubeconfig
+hostnameOverride: $NODE_NAME
+mode: iptables
+clusterCIDR: $POD_CIDR
+healthzBindAddress: 127.0.0.1:$PROXY_HEALTHZ_PORT
+metricsBindAddress: 127.0.0.1:$PROXY_METRICS_PORT
+# Leave the machine's conntrack sysctls alone.
+conntrack:
+  maxPerCore: 0
+  min: 0
+  tcpEstablishedTimeout: 0s
+  tcpCloseWaitTimeout: 0s
+iptables:
+  localhostNodePorts: false
+EOF
+}
+
+coredns_manifest() {
+  local forward="forward . /etc/resolv.conf"
+  # Without a usable upstream, only cluster names resolve.
+  grep -qE '^nameserver' /etc/resolv.conf || forward=""
+  cat <<EOF
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: coredns, namespace: kube-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "system:coredns"}
+rules:
+- apiGroups: [""]
+  resources: [endpoints, services, pods, namespaces]
+  verbs: [list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "system:coredns"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns"}
+subjects:
+- {kind: ServiceAccount, name: coredns, namespace: kube-system}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: coredns, namespace: kube-system}
+data:
+  Corefile: |
+    .:1053 {
+        errors
+        health :8080
+        ready :8181
+        kubernetes $CLUSTER_DOMAIN in-addr.arpa ip6.arpa {
+            pods insecure
+            fallthrough in-addr.arpa ip6.arpa
+            ttl 30
+        }
+        $forward
+        cache 30
+        loop
+        reload
+        loadbalance
+    }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: coredns
+  namespace: kube-system
+  labels: {k8s-app: kube-dns}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {k8s-app: kube-dns}
+  template:
+    metadata:
+      labels: {k8s-app: kube-dns}
+    spec:
+      serviceAccountName: coredns
+      dnsPolicy: Default
+      priorityClassName: system-cluster-critical
+      containers:
+      - name: coredns
+        image: $COREDNS_IMAGE
+        imagePullPolicy: Never
+        args: [-conf, /etc/coredns/Corefile]
+        ports:
+        - {name: dns, containerPort: 1053, protocol: UDP}
+        - {name: dns-tcp, containerPort: 1053, protocol: TCP}
+        resources:
+          requests: {cpu: 50m, memory: 32Mi}
+          limits: {memory: 170Mi}
+        securityContext:
+          runAsNonRoot: true
+          runAsUser: 65532
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          capabilities: {drop: [ALL]}
+        volumeMounts:
+        - {name: config, mountPath: /etc/coredns, readOnly: true}
+        livenessProbe:
+          httpGet: {path: /health, port: 8080}
+          periodSeconds: 10
+        readinessProbe:
+          httpGet: {path: /ready, port: 8181}
+          periodSeconds: 2
+      volumes:
+      - name: config
+        configMap: {name: coredns}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels: {k8s-app: kube-dns}
+spec:
+  clusterIP: $DNS_SERVICE_IP
+  selector: {k8s-app: kube-dns}
+  ports:
+  - {name: dns, port: 53, targetPort: 1053, protocol: UDP}
+  - {name: dns-tcp, port: 53, targetPort: 1053, protocol: TCP}
+EOF
+}
+
+node_ready() {
+  [ "$(kubectl_ get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
+}
+
+# (grep without -q: under pipefail, an early exit would fail ctr with SIGPIPE)
+containerd_ready() { ctr_ version && ctr_ plugins ls | grep 'io.containerd.grpc.v1.*cri.*ok' >/dev/null; }
+
+# node_import ARCHIVE...: docker-archive tarballs (they keep the full name) into the
+# node's containerd, namespace k8s.io, unpacked for its snapshotter; pods use
+# them with imagePullPolicy Never or IfNotPresent, no registry involved.
+node_import() {
+  alive containerd || fail "import images" "the node's containerd is not running (testbed/cluster.sh up --node)"
+  local a snap
+  snap=$(cat "$node_dir/snapshotter")
+  for a in "$@"; do
+    [ -f "$a" ] || fail "import images" "no such archive: $a"
+    ctr_ images import --snapshotter "$snap" --all-platforms "$a" >>"$logs/images.log" 2>&1 ||
+      fail "import images" "ctr images import $a failed; see $logs/images.log" "$logs/images.log"
+  done
+}
+
+node_up() {
+  local kbin=$1
+  write_node_config "$kbin"
+
+  # A cgroup of our own in every hierarchy, below which kubelet puts every pod.
+  local h
+  for h in $(cgroup_hierarchies); do
+    mkdir -p "$h/$NODE_CGROUP" || fail "node cgroups" "cannot create $h/$NODE_CGROUP"
+    if [ -f "$h/cpuset.cpus" ]; then
+      [ -s "$h/$NODE_CGROUP/cpuset.cpus" ] || cat "$h/cpuset.cpus" >"$h/$NODE_CGROUP/cpuset.cpus"
+      [ -s "$h/$NODE_CGROUP/cpuset.mems" ] || cat "$h/cpuset.mems" >"$h/$NODE_CGROUP/cpuset.mems"
+    fi
+  done
+
+  say "containerd $(containerd --version | awk '{print $3}') (snapshotter $(cat "$node_dir/snapshotter")), socket $node_dir/containerd/containerd.sock"
+  start containerd containerd --config "$node_dir/containerd/config.toml" --log-level info
+  wait_until containerd 30 containerd_ready
+  eval "$("$here/install.sh" --print-images)"
+  say "importing images from $IMAGES_DIR"
+  node_import "$IMAGES_DIR/pause.tar" "$IMAGES_DIR/probe.tar" "$IMAGES_DIR/coredns.tar"
+  ctr_ images ls -q | grep -xF "$PAUSE_IMAGE" >/dev/null ||
+    fail "import images" "the sandbox image $PAUSE_IMAGE is not in containerd after the import; see $logs/images.log" "$logs/images.log"
+
+  say "kubelet $KUBERNETES_VERSION, node $NODE_NAME at $NODE_GATEWAY:$KUBELET_PORT"
+  port_free "$KUBELET_PORT" "$NODE_GATEWAY" || fail "start kubelet" "port $KUBELET_PORT is already in use"
+  port_free "$KUBELET_HEALTHZ_PORT" || fail "start kubelet" "port $KUBELET_HEALTHZ_PORT is already in use"
+  start kubelet "$kbin/kubelet" --config "$node_dir/kubelet/config.yaml" \
+    --kubeconfig "$node_dir/node.kubeconfig" --hostname-override "$NODE_NAME" --node-ip "$NODE_GATEWAY" \
+    --root-dir "$node_dir/kubelet/root" --cert-dir "$node_dir/kubelet/pki" --v 2 \
+    --node-labels "$NODE_LABELS"
+
+  say "kube-proxy (iptables), cluster CIDR $POD_CIDR"
+  port_free "$PROXY_HEALTHZ_PORT" || fail "start kube-proxy" "port $PROXY_HEALTHZ_PORT is already in use"
+  start kube-proxy "$kbin/kube-proxy" --config "$node_dir/kube-proxy.yaml" --v 1
+
+  wait_until kubelet 60 healthy_http "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz"
+  wait_until kubelet 90 node_ready
+  wait_until kube-proxy 60 curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_HEALTHZ_PORT/healthz"
+
+  say "CoreDNS $COREDNS_VERSION at $DNS_SERVICE_IP"
+  coredns_manifest >"$node_dir/coredns.yaml"
+  kubectl_ apply -f "$node_dir/coredns.yaml" >"$logs/coredns-apply.log" 2>&1 ||
+    fail "start coredns" "kubectl apply failed" "$logs/coredns-apply.log"
+  if ! kubectl_ -n kube-system rollout status deployment/coredns --timeout=120s >>"$logs/coredns-apply.log" 2>&1; then
+    kubectl_ -n kube-system logs deployment/coredns --tail=40 >"$logs/coredns.log" 2>&1 || true
+    kubectl_ -n kube-system describe pods -l k8s-app=kube-dns >>"$logs/coredns.log" 2>&1 || true
+    fail "start coredns" "the coredns Deployment is not available after 120 s; see $logs/coredns.log and $logs/kubelet.log" "$logs/coredns.log"
+  fi
+}
+
+# Everything `up --node` created goes: pods (deleted through the API, so
+# kubelet runs CNI DEL and unmounts their volumes), the node's processes,
+# whatever is left in its cgroups, every mount under $work and the pods'
+# network namespaces, the bridge, the iptables rules, the sysctls it changed.
+node_down() {
+  [ -d "$node_dir" ] || return 0
+  local kbin
+  kbin=$("$here/install.sh" --print-path | sed -n 1p)
+  load_ports || true
+  if alive kubelet && alive kube-apiserver && apiserver_ready 2>/dev/null; then
+    # No controller may recreate a pod while they go.
+    stop_one kube-controller-manager
+    stop_one kube-scheduler
+    say "deleting the node's pods"
+    timeout 90 "$kbin/kubectl" --kubeconfig "$work/kubeconfig" delete pods --all --all-namespaces \
+      --grace-period=2 --timeout=80s >>"$logs/node-down.log" 2>&1 || say "some pods did not go in time; killing them"
+  fi
+  stop_one kube-proxy
+  stop_one kubelet
+  # The pods' network namespaces, as containerd recorded them, for the
+  # case they were not torn down above.
+  local netns=() id
+  if alive containerd; then
+    for id in $(ctr_ containers ls -q 2>/dev/null); do
+      netns+=($(ctr_ containers info "$id" 2>/dev/null | sed -n 's|.*"path": "\(/var/run/netns/[^"]*\)".*|\1|p; s|.*"path": "\(/run/netns/[^"]*\)".*|\1|p'))
+      ctr_ tasks kill --signal SIGKILL "$id" >/dev/null 2>&1 || true
+    done
+  fi
+  stop_one containerd
+  # Container processes (and shims) left in the node's cgroups.
+  local h pid
+  for _ in 1 2 3; do
+    for h in $(cgroup_hierarchies); do
+      [ -d "$h/$NODE_CGROUP" ] || continue
+      for pid in $(find "$h/$NODE_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+        kill -KILL "$pid" 2>/dev/null || true
+      done
+    done
+    sleep 0.2
+  done
+  # Shims still naming our containerd's socket.
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    owned "$pid" && grep -q 'containerd-shim' "/proc/$pid/cmdline" 2>/dev/null &&
+      { say "killing leftover shim $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+  done
+  sleep 0.3
+  # Mounts: deepest first.
+  local m
+  for m in $(awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2-); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "cannot unmount $m"
+  done
+  for m in "${netns[@]}"; do
+    umount "$m" 2>/dev/null || true
+    rm -f "$m"
+  done
+  # containerd made the directory; gone when nothing else uses it.
+  rmdir /var/run/netns 2>/dev/null || true
+  for h in $(cgroup_hierarchies); do
+    [ -d "$h/$NODE_CGROUP" ] && find "$h/$NODE_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [ -d "$h/$NODE_CGROUP" ] && say "cannot remove the cgroup $h/$NODE_CGROUP"
+  done
+  # Network: the bridge, kube-proxy's rules, the CNI rules of our network.
+  ip link del "$NODE_BRIDGE" 2>/dev/null || true
+  [ -x "$kbin/kube-proxy" ] && timeout 60 "$kbin/kube-proxy" --cleanup >>"$logs/node-down.log" 2>&1 || true
+  cni_rules_down
+  kubelet_rules_down
+  if [ -f "$node_dir/sysctl.restore" ]; then
+    local key old
+    while read -r key old; do echo "$old" >"/proc/sys/$key" 2>/dev/null || true; done <"$node_dir/sysctl.restore"
+  fi
+  [ "$(cat "$node_owner" 2>/dev/null)" = "$work" ] && rm -f "$node_owner"
+  if [ -n "$(awk -v w="$work/" 'index($5, w) == 1' /proc/self/mountinfo)" ]; then
+    say "mounts remain under $work; $node_dir is kept"
+  else
+    rm -rf "$node_dir"
+  fi
+  rm -f "$work/node.on"
+}
+
+# The bridge plugin's masquerade chains (one per pod, commented with our
+# network's name) and portmap's per-pod chains; kubelet's KUBE-* chains went
+# with kube-proxy --cleanup or are kubelet's own (KUBE-FIREWALL, harmless).
+cni_rules_down() {
+  local table rule chain
+  for table in nat filter; do
+    iptables -t "$table" -S 2>/dev/null | { grep -F "name: \\\"$CNI_NETWORK\\\"" || true; } | while read -r rule; do
+      # shellcheck disable=SC2086
+      eval "iptables -t $table ${rule/-A /-D }" 2>/dev/null || true
+      chain=$(sed -n 's/.* -j \(CNI-[^ ]*\).*/\1/p' <<<"$rule")
+      [ -n "$chain" ] && { iptables -t "$table" -F "$chain" 2>/dev/null; iptables -t "$table" -X "$chain" 2>/dev/null; } || true
+    done
+  done
+}
+
+# kubelet's own chains (KUBE-FIREWALL drops non-loopback packets to
+# 127.0.0.0/8; KUBE-KUBELET-CANARY), in every table it made them in. There is
+# one node per machine, so they are ours.
+kubelet_rules_down() {
+  local cmd table chain
+  for cmd in iptables ip6tables; do
+    command -v "$cmd" >/dev/null || continue
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$cmd" -t "$table" -S 2>/dev/null | { grep -E -- "^-A [A-Z-]+ .*-j $chain( |\$)" || true; } | while read -r rule; do
+          # shellcheck disable=SC2086
+          "$cmd" -t "$table" ${rule/-A /-D } 2>/dev/null || true
+        done
+        "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+        "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
