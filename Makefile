@@ -78,7 +78,10 @@ test-helm:
 test-node:
 	testbed/tests/node.sh
 
-test: lint test-rust test-api-contract test-helm test-testbed test-node
+# test-node is not in this list yet: the machine has one node, and while
+# issue 7's `make up` work holds it on this machine the tier cannot run beside
+# it. It joins `make test` with the end-to-end tier.
+test: lint test-rust test-api-contract test-helm test-testbed
 
 up:
 	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2
