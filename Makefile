@@ -5,12 +5,13 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed up down
+.PHONY: help tools cluster cluster-down cluster-status build lint test test-rust test-testbed test-terraform up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
 	@echo "make cluster-down   stop every process the test bed started"
-	@echo "make test           every test tier (lint, unit, test bed)"
+	@echo "make test           every test tier (lint, unit, test bed, terraform)"
+	@echo "make test-terraform terraform-eks: fmt, validate, terraform test, tflint, checkov"
 	@echo "make up / down      the whole product on this machine (needs the real node, issue #7)"
 
 tools:
@@ -43,7 +44,12 @@ test-rust:
 test-testbed:
 	testbed/tests/lifecycle.sh
 
-test: lint test-rust test-testbed
+# terraform-eks: fmt, init + validate, terraform test (mock provider), tflint,
+# checkov; the tools are built into the test bed cache on first use.
+test-terraform:
+	testbed/terraform-check.sh
+
+test: lint test-rust test-testbed test-terraform
 
 up:
 	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2

@@ -135,7 +135,7 @@ output "operator_install_command" {
 
 output "load_balancer_controller_install_command" {
   description = "Installs the AWS Load Balancer Controller (eks-charts) with its IRSA role; null when enable_load_balancer_controller is off."
-  value = var.enable_load_balancer_controller ? join(" ", [
+  value = var.enable_load_balancer_controller ? join(" ", compact([
     "helm repo add eks https://aws.github.io/eks-charts && helm repo update eks &&",
     "helm upgrade --install aws-load-balancer-controller eks/aws-load-balancer-controller",
     "--namespace kube-system --version ${var.load_balancer_controller_chart_version}",
@@ -145,7 +145,10 @@ output "load_balancer_controller_install_command" {
     "--set serviceAccount.name=aws-load-balancer-controller",
     "--set-string serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=${aws_iam_role.load_balancer_controller[0].arn}",
     "--set-string nodeSelector.${replace(local.compute_label, ".", "\\.")}=nodes",
-  ]) : null
+    # Without a NAT gateway only ECR is reachable: the regional EKS copy of
+    # the controller image instead of the public gallery's.
+    local.use_endpoints ? "--set image.repository=602401143452.dkr.ecr.${var.region}.amazonaws.com/amazon/aws-load-balancer-controller" : "",
+  ])) : null
 }
 
 output "helloapi_yaml" {
