@@ -16,6 +16,9 @@ resource "aws_kms_alias" "this" {
 }
 
 data "aws_iam_policy_document" "kms" {
+  #checkov:skip=CKV_AWS_111:a key policy's Resource "*" is the key itself; the account root statement is the AWS default key policy
+  #checkov:skip=CKV_AWS_356:a key policy's Resource "*" is the key itself, not every resource
+  #checkov:skip=CKV_AWS_109:the account root statement is the AWS default key policy; IAM policies then grant use of the key
   # The account's IAM policies decide who else may use the key (the default
   # key policy); EKS and ECR use it through grants made by their callers.
   statement {
@@ -48,6 +51,7 @@ data "aws_iam_policy_document" "kms" {
 
 # Created before the cluster so its retention and key apply from the first line.
 resource "aws_cloudwatch_log_group" "cluster" {
+  #checkov:skip=CKV_AWS_338:retention is var.log_retention_days (30 by default, for cost); set 365 or more where audit rules require it
   name              = "/aws/eks/${var.name}/cluster"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.this.arn

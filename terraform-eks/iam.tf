@@ -258,8 +258,6 @@ resource "aws_iam_role" "load_balancer_controller" {
 # makes. Its Describe*/Get* actions have no resource-level permissions; the
 # writes to existing security groups, load balancers and target groups need
 # the elbv2.k8s.aws/cluster tag the controller puts on what it creates.
-#checkov:skip=CKV_AWS_355:the ALB controller's upstream policy: read-only Describe/Get actions support no resource scoping
-#checkov:skip=CKV_AWS_290:the ALB controller's upstream policy: writes are limited by elbv2.k8s.aws/cluster tag conditions
 resource "aws_iam_policy" "load_balancer_controller" {
   count = var.enable_load_balancer_controller ? 1 : 0
 

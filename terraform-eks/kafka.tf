@@ -42,6 +42,7 @@ resource "aws_msk_serverless_cluster" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "kafka" {
+  #checkov:skip=CKV_AWS_338:retention is var.log_retention_days (30 by default, for cost); set 365 or more where audit rules require it
   count = local.kafka_provisioned ? 1 : 0
 
   name              = "/aws/msk/${var.name}"

@@ -190,9 +190,11 @@ install_terraform() {
   step "terraform $TERRAFORM_VERSION"
   begin "$terraform_dir"
   run_step "terraform: go install" "$terraform_dir.partial/build.log" \
-    env GOBIN="$terraform_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
+    env GOBIN="$terraform_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
     "github.com/hashicorp/terraform@$TERRAFORM_VERSION"
-  "$terraform_dir.partial/bin/terraform" version | grep -q "Terraform ${TERRAFORM_VERSION}" ||
+  # (dev=no: a release build, without the -dev suffix)
+  "$terraform_dir.partial/bin/terraform" version | grep -qx "Terraform ${TERRAFORM_VERSION}" ||
     fail "terraform: version check" "terraform version does not print $TERRAFORM_VERSION"
   finish "$terraform_dir"
 }
@@ -235,10 +237,16 @@ install_tflint() {
   run_step "tflint: go install" "$tflint_dir.partial/build.log" \
     env GOBIN="$tflint_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
     "github.com/terraform-linters/tflint@$TFLINT_VERSION"
-  # tflint finds the ruleset by name in TFLINT_PLUGIN_DIR.
-  run_step "tflint-ruleset-aws: go install" "$tflint_dir.partial/ruleset.log" \
-    env GOBIN="$tflint_dir.partial/plugins" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
-    "github.com/terraform-linters/tflint-ruleset-aws@$TFLINT_RULESET_AWS_VERSION"
+  # tflint finds the ruleset by name in TFLINT_PLUGIN_DIR. `go install
+  # ...@version` also asks the proxy for the module's version list (for
+  # deprecation notices), which the proxy here refuses for this module, so
+  # the ruleset is built from a wrapper module that requires it.
+  local src=$tflint_dir.partial/ruleset-src
+  mkdir -p "$src" "$tflint_dir.partial/plugins"
+  printf 'module hello.dev/testbed/tflint-ruleset-aws\n\ngo 1.25\n\nrequire github.com/terraform-linters/tflint-ruleset-aws %s\n' \
+    "$TFLINT_RULESET_AWS_VERSION" >"$src/go.mod"
+  run_step "tflint-ruleset-aws: go build" "$tflint_dir.partial/ruleset.log" \
+    bash -c "cd '$src' && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags '-s -w' -o '$tflint_dir.partial/plugins/tflint-ruleset-aws' github.com/terraform-linters/tflint-ruleset-aws"
   finish "$tflint_dir"
 }
 
