@@ -133,7 +133,7 @@ data "aws_eks_addon_version" "default" {
   for_each = toset([for a in local.addons : a if !contains(keys(var.addon_versions), a)])
 
   addon_name         = each.key
-  kubernetes_version = aws_eks_cluster.this.version
+  kubernetes_version = var.kubernetes_version # not the cluster's: known at plan time
   most_recent        = false
 }
 

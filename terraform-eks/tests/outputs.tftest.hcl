@@ -25,7 +25,7 @@ run "outputs_are_ready_to_use" {
     error_message = "Every role ARN is an IAM role ARN."
   }
   assert {
-    condition     = output.fargate_namespace == "hello" && output.fargate_selector_labels == tomap({ "hello.dev/compute" = "fargate" })
+    condition     = output.fargate_namespace == "hello" && output.fargate_selector_labels["hello.dev/compute"] == "fargate" && length(output.fargate_selector_labels) == 1
     error_message = "The Fargate namespace and label are outputs."
   }
   assert {
