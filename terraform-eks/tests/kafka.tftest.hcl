@@ -51,21 +51,21 @@ run "serverless_with_iam" {
     error_message = "The IAM bootstrap brokers are an output."
   }
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.kafka_api[0].statement : s.actions])) == toset([
+    condition = toset(flatten([for s in data.aws_iam_policy_document.kafka_api[0].statement : tolist(s.actions)])) == toset([
     "kafka-cluster:Connect", "kafka-cluster:DescribeTopic", "kafka-cluster:CreateTopic", "kafka-cluster:WriteData"])
     error_message = "The API may connect, describe, create and write the topic, nothing else."
   }
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.kafka_consumer[0].statement : s.actions])) == toset([
+    condition = toset(flatten([for s in data.aws_iam_policy_document.kafka_consumer[0].statement : tolist(s.actions)])) == toset([
     "kafka-cluster:Connect", "kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"])
     error_message = "The consumer may connect, describe and read the topic, and use its group, nothing else."
   }
   assert {
-    condition     = contains(flatten([for s in data.aws_iam_policy_document.kafka_consumer[0].statement : s.resources]), "arn:aws:kafka:eu-west-1:123456789012:group/hello/11111111-2222-3333-4444-555555555555-s1/hello-consumer")
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.kafka_consumer[0].statement : tolist(s.resources)]), "arn:aws:kafka:eu-west-1:123456789012:group/hello/11111111-2222-3333-4444-555555555555-s1/hello-consumer")
     error_message = "The consumer policy names its group's ARN."
   }
   assert {
-    condition     = contains(flatten([for s in data.aws_iam_policy_document.kafka_api[0].statement : s.resources]), "arn:aws:kafka:eu-west-1:123456789012:topic/hello/11111111-2222-3333-4444-555555555555-s1/events")
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.kafka_api[0].statement : tolist(s.resources)]), "arn:aws:kafka:eu-west-1:123456789012:topic/hello/11111111-2222-3333-4444-555555555555-s1/events")
     error_message = "The API policy names the topic's ARN."
   }
   assert {
