@@ -260,6 +260,11 @@ variable "kafka_version" {
   description = "Kafka version of a provisioned MSK cluster."
   type        = string
   default     = "3.8.x"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.([0-9]+|x)(\\.tiered)?$", var.kafka_version))
+    error_message = "kafka_version must be an MSK version such as 3.8.x or 3.6.0."
+  }
 }
 
 variable "kafka_broker_instance_type" {
@@ -379,6 +384,11 @@ variable "load_balancer_controller_chart_version" {
   description = "Version of the eks-charts aws-load-balancer-controller chart in the printed install command."
   type        = string
   default     = "1.14.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.load_balancer_controller_chart_version))
+    error_message = "load_balancer_controller_chart_version must be a chart version such as 1.14.0."
+  }
 }
 
 variable "enable_flow_logs" {
