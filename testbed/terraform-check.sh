@@ -76,10 +76,10 @@ if [ "$have_provider" = 1 ]; then
   stage "terraform init -backend=false && terraform validate"
   timed terraform -chdir="$work/terraform-eks" init -backend=false >"$work/init.log" 2>&1 ||
     { cat "$work/init.log" >&2; fail "init" "terraform init failed"; }
-  terraform -chdir="$work/terraform-eks" validate || fail "validate" "terraform validate failed"
+  terraform -chdir="$work/terraform-eks" validate -no-color || fail "validate" "terraform validate failed"
 
   stage "terraform test"
-  timed terraform -chdir="$work/terraform-eks" test 2>&1 | tee "$work/test.log"
+  timed terraform -chdir="$work/terraform-eks" test -no-color 2>&1 | tee "$work/test.log"
   grep -q '^Success!' "$work/test.log" || fail "terraform test" "see the failures above"
 else
   stage "SKIPPED terraform validate and terraform test: the AWS provider is not built (run: make test-terraform)"

@@ -28,8 +28,8 @@ run "cluster_defaults" {
     error_message = "The role running terraform (not its session) gets the admin access entry."
   }
   assert {
-    condition     = aws_eks_addon.vpc_cni.addon_version == "v1.0.0-eksbuild.1" && aws_eks_addon.coredns.configuration_values == null
-    error_message = "Addons are pinned; CoreDNS runs on nodes by default."
+    condition     = aws_eks_addon.vpc_cni.addon_version == "v1.0.0-eksbuild.1" && aws_eks_addon.coredns.addon_version == "v1.0.0-eksbuild.1"
+    error_message = "Addons are pinned (to the EKS default of the Kubernetes version unless addon_versions names one)."
   }
 }
 

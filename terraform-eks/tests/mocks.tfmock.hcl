@@ -84,3 +84,34 @@ mock_resource "aws_vpc" {
     id = "vpc-0123456789abcdef0"
   }
 }
+
+# Values the provider validates when a mocked resource feeds another.
+mock_resource "aws_launch_template" {
+  defaults = {
+    id = "lt-0123456789abcdef0"
+  }
+}
+
+mock_resource "aws_iam_policy" {
+  defaults = {
+    arn = "arn:aws:iam::123456789012:policy/hello-mock"
+  }
+}
+
+mock_resource "aws_cloudwatch_log_group" {
+  defaults = {
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/hello/mock"
+  }
+}
+
+mock_resource "aws_kms_key" {
+  defaults = {
+    arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+}
+
+mock_resource "aws_msk_configuration" {
+  defaults = {
+    arn = "arn:aws:kafka:eu-west-1:123456789012:configuration/hello/11111111-2222-3333-4444-555555555555-3"
+  }
+}
