@@ -5,14 +5,15 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-api-contract test-helm bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-api-contract test-helm test-terraform test-terraform-ci bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
 	@echo "make cluster-node   the test bed plus a real node (containerd, kubelet, kube-proxy, CoreDNS; root)"
 	@echo "make cluster-down   stop every process the test bed started (and the node's pods, mounts, rules)"
 	@echo "make test-node      the node's lifecycle test (its own test bed with a node)"
-	@echo "make test           every test tier (lint, unit, test bed, API contract)"
+	@echo "make test           every test tier (lint, unit, test bed, API contract, Helm chart, terraform)"
+	@echo "make test-terraform terraform-eks: fmt, validate, terraform test, tflint, checkov"
 	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk; hello-consumer against kcat"
 	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
 	@echo "make up / down      the whole product on this machine (needs the real node, issue #7)"
@@ -78,10 +79,21 @@ test-helm:
 test-node:
 	testbed/tests/node.sh
 
+# terraform-eks: fmt, init + validate, terraform test (mock provider), tflint,
+# checkov; the tools are built into the test bed cache on first use.
+test-terraform:
+	testbed/terraform-check.sh
+
+# What `make test` runs: the same checks without building the AWS provider
+# (too heavy for CI's budget, see README); validate and terraform test run
+# when an earlier `make test-terraform` has built it into the cache.
+test-terraform-ci:
+	testbed/terraform-check.sh --no-provider-build
+
 # test-node is not in this list yet: the machine has one node, and while
 # issue 7's `make up` work holds it on this machine the tier cannot run beside
 # it. It joins `make test` with the end-to-end tier.
-test: lint test-rust test-api-contract test-helm test-testbed
+test: lint test-rust test-api-contract test-helm test-testbed test-terraform-ci
 
 up:
 	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2

@@ -9,6 +9,8 @@
 #   testbed/install.sh images        the pause, probe and coredns OCI images
 #   testbed/install.sh --print-path                          PATH entries, one per line
 #   testbed/install.sh --print-images                        image names and archives (shell lines)
+#   testbed/install.sh [terraform|terraform-provider-aws|tflint|checkov|terraform-tools]
+#   testbed/install.sh --print-terraform-env                 TF_CLI_CONFIG_FILE, TFLINT_PLUGIN_DIR, PATH
 #
 # Each tool lives in $HELLO_TESTBED_CACHE/<tool>-<version>/ and is only built when
 # that directory lacks its `.complete` stamp, so a warm run does nothing. All
@@ -31,6 +33,10 @@ coredns_dir=$cache/coredns-$COREDNS_VERSION
 images_key=$(cat "$here/images/pause/pause.c" "$here/images/probe/main.go" <(echo "$COREDNS_VERSION") | sha256sum | cut -c1-12)
 images_dir=$cache/node-images-$images_key
 image_prefix=localhost/hello-testbed
+terraform_dir=$cache/terraform-$TERRAFORM_VERSION
+tf_aws_dir=$cache/terraform-provider-aws-$TF_AWS_PROVIDER_VERSION
+tflint_dir=$cache/tflint-$TFLINT_VERSION-aws-$TFLINT_RULESET_AWS_VERSION
+checkov_dir=$cache/checkov-$CHECKOV_VERSION
 
 step() { printf '==> testbed install: %s\n' "$*" >&2; }
 fail() { printf 'testbed install FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
@@ -331,6 +337,85 @@ COREDNS_IMAGE=$image_prefix/coredns:$images_key
 EOF
 }
 
+install_terraform() {
+  [ -f "$terraform_dir/.complete" ] && return 0
+  need go "terraform"
+  step "terraform $TERRAFORM_VERSION"
+  begin "$terraform_dir"
+  run_step "terraform: go install" "$terraform_dir.partial/build.log" \
+    env GOBIN="$terraform_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
+    "github.com/hashicorp/terraform@$TERRAFORM_VERSION"
+  # (dev=no: a release build, without the -dev suffix)
+  "$terraform_dir.partial/bin/terraform" version | grep -qx "Terraform ${TERRAFORM_VERSION}" ||
+    fail "terraform: version check" "terraform version does not print $TERRAFORM_VERSION"
+  finish "$terraform_dir"
+}
+
+# The AWS provider as a filesystem mirror (unpacked layout), plus a CLI
+# config that installs hashicorp/* from it and never asks the registry.
+# The heaviest build here: see README (terraform-eks, checks) for its cost.
+install_terraform_provider_aws() {
+  [ -f "$tf_aws_dir/.complete" ] && return 0
+  need go "terraform-provider-aws"
+  step "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION; a long build)"
+  begin "$tf_aws_dir"
+  local goos goarch target
+  goos=$(go env GOOS) goarch=$(go env GOARCH)
+  target=$tf_aws_dir.partial/mirror/registry.terraform.io/hashicorp/aws/$TF_AWS_PROVIDER_VERSION/${goos}_$goarch
+  mkdir -p "$target"
+  run_step "terraform-provider-aws: go install" "$tf_aws_dir.partial/build.log" \
+    env GOBIN="$tf_aws_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$TF_AWS_PROVIDER_VERSION" \
+    "github.com/hashicorp/terraform-provider-aws@$TF_AWS_PROVIDER_MODULE_VERSION"
+  mv "$tf_aws_dir.partial/bin/terraform-provider-aws" "$target/terraform-provider-aws_v${TF_AWS_PROVIDER_VERSION}_x5"
+  rmdir "$tf_aws_dir.partial/bin"
+  # The final path, since the config is read after the rename below.
+  cat >"$tf_aws_dir.partial/terraformrc" <<CONF
+provider_installation {
+  filesystem_mirror {
+    path    = "$tf_aws_dir/mirror"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+CONF
+  finish "$tf_aws_dir"
+}
+
+install_tflint() {
+  [ -f "$tflint_dir/.complete" ] && return 0
+  need go "tflint"
+  step "tflint $TFLINT_VERSION, tflint-ruleset-aws $TFLINT_RULESET_AWS_VERSION"
+  begin "$tflint_dir"
+  run_step "tflint: go install" "$tflint_dir.partial/build.log" \
+    env GOBIN="$tflint_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
+    "github.com/terraform-linters/tflint@$TFLINT_VERSION"
+  # tflint finds the ruleset by name in TFLINT_PLUGIN_DIR. `go install
+  # ...@version` also asks the proxy for the module's version list (for
+  # deprecation notices), which the proxy here refuses for this module, so
+  # the ruleset is built from a wrapper module that requires it.
+  local src=$tflint_dir.partial/ruleset-src
+  mkdir -p "$src" "$tflint_dir.partial/plugins"
+  printf 'module hello.dev/testbed/tflint-ruleset-aws\n\ngo 1.25\n\nrequire github.com/terraform-linters/tflint-ruleset-aws %s\n' \
+    "$TFLINT_RULESET_AWS_VERSION" >"$src/go.mod"
+  run_step "tflint-ruleset-aws: go build" "$tflint_dir.partial/ruleset.log" \
+    bash -c "cd '$src' && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags '-s -w' -o '$tflint_dir.partial/plugins/tflint-ruleset-aws' github.com/terraform-linters/tflint-ruleset-aws"
+  finish "$tflint_dir"
+}
+
+install_checkov() {
+  [ -f "$checkov_dir/.complete" ] && return 0
+  need python3 "checkov"
+  step "checkov $CHECKOV_VERSION (PyPI)"
+  # A venv cannot be moved, so it is built in place, stamped last.
+  rm -rf "$checkov_dir" && mkdir -p "$checkov_dir/bin"
+  run_step "checkov: create venv" "$checkov_dir/venv.log" python3 -m venv "$checkov_dir/venv"
+  run_step "checkov: pip install" "$checkov_dir/pip.log" \
+    "$checkov_dir/venv/bin/pip" install --quiet "checkov==$CHECKOV_VERSION"
+  ln -s ../venv/bin/checkov "$checkov_dir/bin/checkov"
+  touch "$checkov_dir/.complete"
+}
+
 case "${1:-all}" in
   --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" ;;
   --print-kafka-dir) printf '%s\n' "$kafka_dir" ;;
@@ -349,6 +434,21 @@ case "${1:-all}" in
   helm) install_helm ;;
   kafka) install_kafka ;;
   moto) install_moto ;;
+  terraform) install_terraform ;;
+  terraform-provider-aws) install_terraform_provider_aws ;;
+  tflint) install_tflint ;;
+  checkov) install_checkov ;;
+  terraform-tools)
+    install_terraform
+    install_tflint
+    install_checkov
+    install_terraform_provider_aws
+    ;;
+  --print-terraform-env)
+    printf 'TF_CLI_CONFIG_FILE=%s\n' "$tf_aws_dir/terraformrc"
+    printf 'TFLINT_PLUGIN_DIR=%s\n' "$tflint_dir/plugins"
+    printf 'PATH=%s\n' "$terraform_dir/bin:$tflint_dir/bin:$checkov_dir/bin:$PATH"
+    ;;
   all)
     install_kafka
     install_moto
@@ -356,5 +456,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all|node|node-packages|coredns|images)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools)" ;;
 esac

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Every check of terraform-eks/ (what `make test-terraform` runs):
+#   1. the compute label in Terraform equals hello_crds::COMPUTE_LABEL
+#   2. terraform fmt -check -recursive
+#   3. terraform init -backend=false && terraform validate (provider from the
+#      filesystem mirror that testbed/install.sh builds)
+#   4. terraform test (mock_provider: no AWS account, no network)
+#   5. tflint with the AWS ruleset
+#   6. checkov, failing on any failed check without an inline skip
+# Tools come from testbed/install.sh (versioned cache, built once).
+#
+#   testbed/terraform-check.sh                      all of the above; builds the
+#                                                   AWS provider if it is not cached
+#   testbed/terraform-check.sh --no-provider-build  what `make test` runs: never
+#                                                   builds the provider (too heavy
+#                                                   for CI, see README); steps 3-4
+#                                                   run only when it is cached
+set -euo pipefail
+
+build_provider=1
+case "${1:-}" in
+  "") ;;
+  --no-provider-build) build_provider=0 ;;
+  *) echo "usage: $0 [--no-provider-build]" >&2; exit 2 ;;
+esac
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+module=$root/terraform-eks
+cd "$root"
+
+fail() { printf 'terraform-check FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
+stage() { printf '==> terraform-check: %s\n' "$*" >&2; }
+timed() { local t=$SECONDS; "$@"; printf '    (%s s)\n' "$((SECONDS - t))" >&2; }
+
+stage "compute label matches hello_crds::COMPUTE_LABEL"
+rust_label=$(sed -n 's/^pub const COMPUTE_LABEL: &str = "\(.*\)";$/\1/p' crds/src/compute.rs)
+tf_label=$(sed -n 's/^  compute_label = "\(.*\)"$/\1/p' "$module/main.tf")
+[ -n "$rust_label" ] || fail "compute label" "no COMPUTE_LABEL in crds/src/compute.rs"
+[ "$rust_label" = "$tf_label" ] ||
+  fail "compute label" "terraform-eks/main.tf local.compute_label is '$tf_label', crds/src/compute.rs COMPUTE_LABEL is '$rust_label'"
+# No second copy of the key anywhere in the configuration (tests may name it).
+if grep -n "$rust_label" "$module"/*.tf | grep -v '^[^:]*main.tf:[0-9]*:  compute_label = '; then
+  fail "compute label" "the label key is spelled out above; use local.compute_label"
+fi
+
+stage "tools"
+if [ "$build_provider" = 1 ]; then
+  timed testbed/install.sh terraform-tools
+else
+  timed bash -c 'testbed/install.sh terraform && testbed/install.sh tflint && testbed/install.sh checkov'
+fi
+# The CLI config and plugin dir live in the cache; set here only, so nothing
+# outside this script (nor ~/.terraformrc) is used or changed.
+while IFS= read -r line; do export "${line?}"; done < <(testbed/install.sh --print-terraform-env)
+have_provider=1
+if [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  [ "$build_provider" = 0 ] || fail "tools" "no CLI config at $TF_CLI_CONFIG_FILE"
+  have_provider=0
+  export TF_CLI_CONFIG_FILE=/dev/null # fmt needs no provider; nothing else runs
+fi
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+terraform version
+
+stage "terraform fmt -check -recursive"
+terraform -chdir="$module" fmt -check -recursive || fail "fmt" "run: terraform fmt -recursive terraform-eks"
+
+# init writes .terraform/ and a lock file; do it in a scratch copy so the
+# tree stays clean (the lock file of a self-built provider would not match
+# the registry's checksums that users' init verifies).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$module" "$work/terraform-eks"
+rm -rf "$work/terraform-eks/.terraform" "$work/terraform-eks/.terraform.lock.hcl"
+
+if [ "$have_provider" = 1 ]; then
+  stage "terraform init -backend=false && terraform validate"
+  timed terraform -chdir="$work/terraform-eks" init -backend=false >"$work/init.log" 2>&1 ||
+    { cat "$work/init.log" >&2; fail "init" "terraform init failed"; }
+  terraform -chdir="$work/terraform-eks" validate -no-color || fail "validate" "terraform validate failed"
+
+  stage "terraform test"
+  timed terraform -chdir="$work/terraform-eks" test -no-color 2>&1 | tee "$work/test.log"
+  grep -q '^Success!' "$work/test.log" || fail "terraform test" "see the failures above"
+else
+  stage "SKIPPED terraform validate and terraform test: the AWS provider is not built (run: make test-terraform)"
+  : >"$work/test.log"
+fi
+
+stage "tflint (AWS ruleset)"
+(cd "$module" && tflint --format compact) || fail "tflint" "see the findings above"
+
+stage "checkov"
+# --skip-download, BC_SKIP_MAPPING and no API key: embedded checks only,
+# nothing fetched. tests/ holds test files, not infrastructure.
+timed env BC_SKIP_MAPPING=TRUE checkov --directory "$module" --framework terraform --quiet --compact \
+  --skip-download --download-external-modules false --skip-path tests ||
+  fail "checkov" "a failed check above has no inline '#checkov:skip=ID:reason'"
+
+tests=$(sed -n 's/^Success! \([0-9]*\) passed, 0 failed\.$/\1/p' "$work/test.log")
+if [ "$have_provider" = 1 ]; then
+  echo "terraform-check: all checks passed (terraform test: $tests runs)"
+else
+  echo "terraform-check: label, fmt, tflint and checkov passed; validate and terraform test skipped (no AWS provider built)"
+fi
