@@ -88,9 +88,11 @@ locals {
     {
       vpc_cni  = { namespace = "kube-system", service_account = "aws-node" }
       operator = { namespace = var.operator_namespace, service_account = var.operator_service_account }
-      # The HelloApi's API and consumer pods share one ServiceAccount, named
-      # after the HelloApi, so one role carries both Kafka policies.
-      app = { namespace = var.hello_namespace, service_account = local.app_service_account }
+      # The HelloApi's API pods and consumer pods each have their own
+      # ServiceAccount (`<name>` and `<name>-consumer`), so each gets a role
+      # with only its own Kafka policy.
+      api      = { namespace = var.hello_namespace, service_account = local.api_service_account }
+      consumer = { namespace = var.hello_namespace, service_account = local.consumer_service_account }
     },
     var.enable_load_balancer_controller ? {
       load_balancer_controller = { namespace = "kube-system", service_account = "aws-load-balancer-controller" }
@@ -159,9 +161,17 @@ resource "aws_iam_role_policy" "operator" {
 
 # ---------------------------------------------------------------- HelloApi pods
 
-resource "aws_iam_role" "app" {
-  name               = "${var.name}-app-${var.helloapi_name}"
-  assume_role_policy = data.aws_iam_policy_document.irsa_assume["app"].json
+# hello-api pods (ServiceAccount `<helloapi_name>`).
+resource "aws_iam_role" "api" {
+  name               = "${var.name}-api-${var.helloapi_name}"
+  assume_role_policy = data.aws_iam_policy_document.irsa_assume["api"].json
+}
+
+# hello-consumer pods (ServiceAccount `<helloapi_name>-consumer`). Without
+# enable_kafka it has no policy, and the operator makes no such ServiceAccount.
+resource "aws_iam_role" "consumer" {
+  name               = "${var.name}-consumer-${var.helloapi_name}"
+  assume_role_policy = data.aws_iam_policy_document.irsa_assume["consumer"].json
 }
 
 locals {
@@ -231,17 +241,17 @@ resource "aws_iam_policy" "kafka_consumer" {
   policy      = data.aws_iam_policy_document.kafka_consumer[0].json
 }
 
-resource "aws_iam_role_policy_attachment" "app_kafka_api" {
+resource "aws_iam_role_policy_attachment" "api_kafka" {
   count = var.enable_kafka ? 1 : 0
 
-  role       = aws_iam_role.app.name
+  role       = aws_iam_role.api.name
   policy_arn = aws_iam_policy.kafka_api[0].arn
 }
 
-resource "aws_iam_role_policy_attachment" "app_kafka_consumer" {
+resource "aws_iam_role_policy_attachment" "consumer_kafka" {
   count = var.enable_kafka ? 1 : 0
 
-  role       = aws_iam_role.app.name
+  role       = aws_iam_role.consumer.name
   policy_arn = aws_iam_policy.kafka_consumer[0].arn
 }
 

@@ -35,9 +35,10 @@ locals {
 
   admin_principal_arn = coalesce(var.admin_principal_arn, data.aws_iam_session_context.current.issuer_arn)
 
-  # The ServiceAccount the operator gives the HelloApi's API and consumer
-  # pods is named after the HelloApi (operator/src/build/service_account.rs).
-  app_service_account = var.helloapi_name
+  # The ServiceAccounts the operator gives the HelloApi's API pods and
+  # consumer pods (operator/src/build/service_account.rs).
+  api_service_account      = var.helloapi_name
+  consumer_service_account = "${var.helloapi_name}-consumer"
 
   node_architecture = var.node_architecture
   node_ami_type     = local.node_architecture == "arm64" ? "BOTTLEROCKET_ARM_64" : "BOTTLEROCKET_x86_64"

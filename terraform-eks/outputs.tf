@@ -39,7 +39,7 @@ locals {
         scheme    = "internet-facing"
       }
       serviceAccount = {
-        annotations = { (local.irsa_annotation) = aws_iam_role.app.arn }
+        annotations = { (local.irsa_annotation) = aws_iam_role.api.arn }
       }
     },
     var.enable_kafka ? {
@@ -52,6 +52,9 @@ locals {
           groupId  = var.kafka_consumer_group
           compute  = "nodes"
           image    = "${local.ecr_urls["hello-consumer"]}:${var.image_tag}"
+          serviceAccount = {
+            annotations = { (local.irsa_annotation) = aws_iam_role.consumer.arn }
+          }
         }
       }
     } : {},
@@ -94,10 +97,11 @@ output "ecr_login_command" {
 }
 
 output "role_arns" {
-  description = "IAM role ARNs: operator, app (the HelloApi's API and consumer pods), load_balancer_controller, vpc_cni, node, fargate_pod_execution."
+  description = "IAM role ARNs: operator, api (the HelloApi's API pods), consumer (its consumer pods), load_balancer_controller, vpc_cni, node, fargate_pod_execution."
   value = {
     operator                 = aws_iam_role.operator.arn
-    app                      = aws_iam_role.app.arn
+    api                      = aws_iam_role.api.arn
+    consumer                 = aws_iam_role.consumer.arn
     load_balancer_controller = try(aws_iam_role.load_balancer_controller[0].arn, null)
     vpc_cni                  = aws_iam_role.vpc_cni.arn
     node                     = aws_iam_role.node.arn
@@ -154,7 +158,7 @@ output "load_balancer_controller_install_command" {
 }
 
 output "helloapi_yaml" {
-  description = "The HelloApi namespace and a HelloApi on Fargate with its IRSA role (and MSK with IAM when enable_kafka): terraform output -raw helloapi_yaml | kubectl apply -f -"
+  description = "The HelloApi namespace and a HelloApi on Fargate with its IRSA role (and MSK with IAM, the consumer with its own role, when enable_kafka): terraform output -raw helloapi_yaml | kubectl apply -f -"
   value = join("---\n", [
     yamlencode({
       apiVersion = "v1"

@@ -173,9 +173,18 @@ run "irsa_roles_trust_one_service_account_each" {
   command = apply
 
   assert {
-    condition = anytrue(flatten([for s in data.aws_iam_policy_document.irsa_assume["app"].statement : [for c in s.condition :
-    c.variable == "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF:sub" && contains(c.values, "system:serviceaccount:hello:demo")]]))
-    error_message = "The app role trusts only hello/demo, the HelloApi's ServiceAccount."
+    condition = flatten([for s in data.aws_iam_policy_document.irsa_assume["api"].statement : [for c in s.condition :
+    c.values if c.variable == "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF:sub"]]) == ["system:serviceaccount:hello:demo"]
+    error_message = "The api role trusts only hello/demo, the ServiceAccount of the HelloApi's API pods."
+  }
+  assert {
+    condition = flatten([for s in data.aws_iam_policy_document.irsa_assume["consumer"].statement : [for c in s.condition :
+    c.values if c.variable == "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF:sub"]]) == ["system:serviceaccount:hello:demo-consumer"]
+    error_message = "The consumer role trusts only hello/demo-consumer, the ServiceAccount of the HelloApi's consumer pods."
+  }
+  assert {
+    condition     = aws_iam_role.api.name == "hello-api-demo" && aws_iam_role.consumer.name == "hello-consumer-demo"
+    error_message = "The API and the consumer have a role each."
   }
   assert {
     condition = anytrue(flatten([for s in data.aws_iam_policy_document.irsa_assume["operator"].statement : [for c in s.condition :

@@ -9,7 +9,8 @@ run "kafka_off_creates_no_msk_resources" {
 
   assert {
     condition = (length(aws_msk_serverless_cluster.this) + length(aws_msk_cluster.this) + length(aws_msk_configuration.this) +
-    length(aws_security_group.kafka) + length(aws_iam_policy.kafka_api) + length(aws_iam_policy.kafka_consumer) + length(aws_cloudwatch_log_group.kafka)) == 0
+      length(aws_security_group.kafka) + length(aws_iam_policy.kafka_api) + length(aws_iam_policy.kafka_consumer) + length(aws_cloudwatch_log_group.kafka) +
+    length(aws_iam_role_policy_attachment.api_kafka) + length(aws_iam_role_policy_attachment.consumer_kafka)) == 0
     error_message = "enable_kafka = false creates no MSK cluster, security group or Kafka policy."
   }
 }
@@ -67,6 +68,17 @@ run "serverless_with_iam" {
   assert {
     condition     = contains(flatten([for s in data.aws_iam_policy_document.kafka_api[0].statement : tolist(s.resources)]), "arn:aws:kafka:eu-west-1:123456789012:topic/hello/11111111-2222-3333-4444-555555555555-s1/events")
     error_message = "The API policy names the topic's ARN."
+  }
+  assert {
+    condition = (aws_iam_role_policy_attachment.api_kafka[0].role == aws_iam_role.api.name
+      && aws_iam_role_policy_attachment.api_kafka[0].policy_arn == aws_iam_policy.kafka_api[0].arn
+      && aws_iam_role_policy_attachment.consumer_kafka[0].role == aws_iam_role.consumer.name
+    && aws_iam_role_policy_attachment.consumer_kafka[0].policy_arn == aws_iam_policy.kafka_consumer[0].arn)
+    error_message = "The API role carries only the API's Kafka policy, the consumer role only the consumer's."
+  }
+  assert {
+    condition     = yamldecode(split("---\n", output.helloapi_yaml)[1]).spec.kafka.consumer.serviceAccount.annotations["eks.amazonaws.com/role-arn"] == output.role_arns.consumer
+    error_message = "The printed HelloApi gives the consumer its own IRSA role."
   }
   assert {
     condition = (yamldecode(split("---\n", output.helloapi_yaml)[1]).spec.kafka.bootstrapServers == output.kafka_bootstrap_brokers_iam

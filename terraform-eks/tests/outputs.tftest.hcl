@@ -25,6 +25,10 @@ run "outputs_are_ready_to_use" {
     error_message = "Every role ARN is an IAM role ARN."
   }
   assert {
+    condition     = !contains(keys(output.role_arns), "app") && contains(keys(output.role_arns), "api") && contains(keys(output.role_arns), "consumer")
+    error_message = "The API and the consumer have separate roles (no shared app role)."
+  }
+  assert {
     condition     = output.fargate_namespace == "hello" && output.fargate_selector_labels["hello.dev/compute"] == "fargate" && length(output.fargate_selector_labels) == 1
     error_message = "The Fargate namespace and label are outputs."
   }
@@ -48,7 +52,7 @@ run "outputs_are_ready_to_use" {
       && yamldecode(split("---\n", output.helloapi_yaml)[1]).kind == "HelloApi"
       && yamldecode(split("---\n", output.helloapi_yaml)[1]).spec.compute == "fargate"
       && yamldecode(split("---\n", output.helloapi_yaml)[1]).spec.ingress.className == "alb"
-    && yamldecode(split("---\n", output.helloapi_yaml)[1]).spec.serviceAccount.annotations["eks.amazonaws.com/role-arn"] == output.role_arns.app)
+    && yamldecode(split("---\n", output.helloapi_yaml)[1]).spec.serviceAccount.annotations["eks.amazonaws.com/role-arn"] == output.role_arns.api)
     error_message = "The printed HelloApi runs on Fargate behind an ALB with its IRSA role."
   }
   assert {
