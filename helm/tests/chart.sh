@@ -230,7 +230,7 @@ for r in configmaps serviceaccounts services roles.rbac.authorization.k8s.io rol
   deployments.apps ingresses.networking.k8s.io poddisruptionbudgets.policy; do
   for v in get list watch create patch; do may $v $r $samples_ns || missing+=" $v/$r"; done
 done
-for r in deployments.apps ingresses.networking.k8s.io poddisruptionbudgets.policy; do
+for r in deployments.apps serviceaccounts ingresses.networking.k8s.io poddisruptionbudgets.policy; do
   may delete $r $samples_ns || missing+=" delete/$r"
 done
 for v in list watch; do may $v helloapis.hello.dev $samples_ns || missing+=" $v/helloapis"; done
@@ -306,17 +306,18 @@ check "as the chart's account, the operator takes the Lease" \
   until_true 60 bash -c "[ \"\$(kubectl get lease hello-operator -n $ops -o jsonpath='{.spec.holderIdentity}')\" = chart-rbac-test ]"
 all_observed() { for n in demo events-demo nodes-demo secure-demo welcome; do observed $n || return 1; done; }
 check "as the chart's account, it writes the status of all five samples" until_true 90 all_observed
-check "it creates the children (ServiceAccount, Role, RoleBinding, ConfigMap, Deployment, Service, Ingress, PDB, consumer)" \
+check "it creates the children (ServiceAccount, Role, RoleBinding, ConfigMap, Deployment, Service, Ingress, PDB, consumer and its ServiceAccount)" \
   kubectl get -n $samples_ns serviceaccount/welcome role/welcome rolebinding/welcome configmap/welcome-responses \
-  deployment/welcome service/welcome ingress/welcome poddisruptionbudget/welcome deployment/events-demo-consumer
+  deployment/welcome service/welcome ingress/welcome poddisruptionbudget/welcome deployment/events-demo-consumer \
+  serviceaccount/events-demo-consumer
 check "it records Created events (events.k8s.io)" \
   bash -c "kubectl get events.events.k8s.io -n $samples_ns -o jsonpath='{.items[*].reason}' | grep -qw Created"
 check "the API pods get the image from --api-image" \
   [ "$(kubectl get deployment demo -n $samples_ns -o jsonpath='{.spec.template.spec.containers[0].image}')" = hello-api:0.1.0 ]
 kubectl patch hapi welcome -n $samples_ns --type merge -p '{"spec":{"replicas":1,"ingress":{"enabled":false},"responses":{"/":{"message":"Hi"}}}}' >/dev/null
 kubectl patch hapi events-demo -n $samples_ns --type json -p '[{"op":"remove","path":"/spec/kafka"}]' >/dev/null
-check "it prunes (deletes) the PDB, Ingress and consumer the specs no longer ask for" \
-  until_true 60 bash -c "! kubectl get -n $samples_ns poddisruptionbudget/welcome ingress/welcome deployment/events-demo-consumer 2>/dev/null | grep -q ."
+check "it prunes (deletes) the PDB, Ingress, consumer and consumer ServiceAccount the specs no longer ask for" \
+  until_true 60 bash -c "! kubectl get -n $samples_ns poddisruptionbudget/welcome ingress/welcome deployment/events-demo-consumer serviceaccount/events-demo-consumer 2>/dev/null | grep -q ."
 check "a responses edit reaches the ConfigMap" \
   until_true 30 bash -c "kubectl get configmap welcome-responses -n $samples_ns -o jsonpath='{.data.config\.yaml}' | grep -q 'message: Hi'"
 check "the operator hit no RBAC refusal (no 'forbidden' in its log)" bash -c "! grep -i -m5 forbidden '$work/operator.log'"

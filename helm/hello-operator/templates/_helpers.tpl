@@ -62,7 +62,8 @@ operator's code uses; nothing else, no wildcards:
 - each child kind: get (read before apply and prune), list and watch (the
   controller owns them), patch (server-side apply) and create (a server-side
   apply that creates the object is authorized as create too).
-- delete only where prune deletes: consumer Deployment, Ingress, PodDisruptionBudget.
+- delete only where prune deletes: consumer Deployment and its ServiceAccount,
+  Ingress, PodDisruptionBudget.
 - configmaps get/list/watch also let the operator create each HelloApi's Role,
   which grants exactly those verbs (RBAC escalation check).
 - events.k8s.io events: create, patch (the event recorder; patch for a series).
@@ -78,8 +79,11 @@ operator's code uses; nothing else, no wildcards:
   resources: [helloapis/finalizers]
   verbs: [update]
 - apiGroups: [""]
-  resources: [configmaps, serviceaccounts, services]
+  resources: [configmaps, services]
   verbs: [get, list, watch, create, patch]
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
   verbs: [get, list, watch, create, patch]
