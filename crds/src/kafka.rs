@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::compute::Compute;
+use crate::spec::ServiceAccountSpec;
 
 /// Kafka (MSK) settings: every successful `/current_time` becomes an event on
 /// `topic`, and a consumer Deployment logs each one.
@@ -115,6 +116,12 @@ pub struct KafkaConsumerSpec {
     /// 500m/128Mi limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
+
+    /// ServiceAccount `<name>-consumer` of the consumer pods; its annotations
+    /// carry the consumer's IRSA role (`eks.amazonaws.com/role-arn`), separate
+    /// from the API's (`spec.serviceAccount`).
+    #[serde(default)]
+    pub service_account: ServiceAccountSpec,
 }
 
 impl Default for KafkaConsumerSpec {
@@ -125,6 +132,7 @@ impl Default for KafkaConsumerSpec {
             compute: default_consumer_compute(),
             image: String::new(),
             resources: None,
+            service_account: ServiceAccountSpec::default(),
         }
     }
 }

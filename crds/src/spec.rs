@@ -92,7 +92,8 @@ pub struct HelloApiSpec {
     #[serde(default)]
     pub ingress: IngressSpec,
 
-    /// The ServiceAccount the API and consumer pods run as.
+    /// ServiceAccount `<name>` of the API pods; its annotations carry the API's
+    /// IRSA role. The consumer has its own: `spec.kafka.consumer.serviceAccount`.
     #[serde(default)]
     pub service_account: ServiceAccountSpec,
 
@@ -175,7 +176,7 @@ impl IngressScheme {
     }
 }
 
-/// The ServiceAccount of the API and consumer pods.
+/// A ServiceAccount the operator creates for a set of pods.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 pub struct ServiceAccountSpec {
     /// Annotations, e.g. `eks.amazonaws.com/role-arn` for IRSA (which Fargate

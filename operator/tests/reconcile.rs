@@ -185,6 +185,9 @@ async fn a_helloapi_gets_every_child_with_an_owner_reference_and_a_status() {
         &h.exists::<Deployment>("demo-consumer").await,
         &owner
     ));
+    let consumer_sa = h.exists::<ServiceAccount>("demo-consumer").await;
+    assert!(owned_by(&consumer_sa, &owner));
+    assert_eq!(consumer_sa.automount_service_account_token, Some(false));
 
     // No node runs the pods here, so the resource is reconciled but not Ready.
     let with_status = h
@@ -283,6 +286,7 @@ async fn removing_kafka_ingress_and_replicas_prunes_their_children() {
     h.apply("demo", json!({"replicas": 2, "kafka": kafka_spec()}))
         .await;
     h.exists::<Deployment>("demo-consumer").await;
+    h.exists::<ServiceAccount>("demo-consumer").await;
     h.exists::<Ingress>("demo").await;
     h.exists::<PodDisruptionBudget>("demo").await;
     h.apply(
@@ -291,9 +295,12 @@ async fn removing_kafka_ingress_and_replicas_prunes_their_children() {
     )
     .await;
     h.gone::<Deployment>("demo-consumer").await;
+    h.gone::<ServiceAccount>("demo-consumer").await;
     h.gone::<Ingress>("demo").await;
     h.gone::<PodDisruptionBudget>("demo").await;
     h.exists::<Deployment>("demo").await;
+    // The API keeps its own ServiceAccount.
+    h.exists::<ServiceAccount>("demo").await;
 }
 
 #[tokio::test]

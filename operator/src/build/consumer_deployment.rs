@@ -1,5 +1,5 @@
 //! Deployment `<name>-consumer`, only when `spec.kafka` is set: `hello-consumer`
-//! reading the topic the API writes to.
+//! reading the topic the API writes to, as ServiceAccount `<name>-consumer`.
 
 use hello_crds::HelloApi;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
@@ -47,7 +47,13 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deplo
                 match_labels: Some(selector.clone()),
                 ..LabelSelector::default()
             },
-            template: pod::template(selector, consumer.compute, &owner.name, container),
+            // Its own ServiceAccount (service_account::consumer), its own IRSA role.
+            template: pod::template(
+                selector,
+                consumer.compute,
+                &consumer_name(&owner.name),
+                container,
+            ),
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
@@ -72,6 +78,8 @@ mod tests {
         let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
         assert_eq!(d.metadata.name.as_deref(), Some("demo-consumer"));
         let spec = d.spec.unwrap();
+        let pod = spec.template.spec.as_ref().unwrap();
+        assert_eq!(pod.service_account_name.as_deref(), Some("demo-consumer"));
         assert_eq!(spec.replicas, Some(2));
         assert_eq!(
             spec.template.metadata.unwrap().labels.unwrap()[COMPUTE_LABEL],

@@ -79,7 +79,7 @@ pub fn responses_name(api_name: &str) -> String {
     format!("{api_name}-responses")
 }
 
-/// The consumer Deployment.
+/// The consumer Deployment and its ServiceAccount.
 pub fn consumer_name(api_name: &str) -> String {
     format!("{api_name}-consumer")
 }

@@ -43,6 +43,7 @@ pub struct Children {
     pub service: Service,
     pub ingress: Option<Ingress>,
     pub pdb: Option<PodDisruptionBudget>,
+    pub consumer_service_account: Option<ServiceAccount>,
     pub consumer: Option<Deployment>,
 }
 
@@ -67,6 +68,7 @@ pub fn children(api: &HelloApi, images: &DefaultImages) -> Result<Children, Buil
         service: service::build(&owner),
         ingress: ingress::build(api, &owner),
         pdb: pdb::build(api, &owner),
+        consumer_service_account: service_account::consumer(api, &owner),
         consumer: consumer_deployment::build(api, &owner, &images.consumer),
     })
 }
@@ -118,6 +120,10 @@ spec:
     bootstrapServers: b-1.example:9098
     topic: events
     auth: {mechanism: iam, region: eu-west-1}
-    consumer: {replicas: 2, groupId: hello-consumer, compute: fargate}
+    consumer:
+      replicas: 2
+      groupId: hello-consumer
+      compute: fargate
+      serviceAccount: {annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::123456789012:role/hello-consumer'}}
 ";
 }

@@ -62,6 +62,9 @@ pub async fn all(ctx: &Context, api: &HelloApi, children: &Children) -> Result<A
     if let Some(desired) = &children.pdb {
         track(one(ctx, &namespace, desired).await?.1);
     }
+    if let Some(desired) = &children.consumer_service_account {
+        track(one(ctx, &namespace, desired).await?.1);
+    }
     let mut consumer = None;
     if let Some(desired) = &children.consumer {
         let (applied, change) = one(ctx, &namespace, desired).await?;

@@ -1,12 +1,13 @@
 //! Prune: delete the children the spec no longer asks for (no Kafka, so no
-//! consumer; ingress disabled, so no Ingress; one replica, so no PDB). Only
-//! objects this HelloApi controls are touched.
+//! consumer and no consumer ServiceAccount; ingress disabled, so no Ingress;
+//! one replica, so no PDB). Only objects this HelloApi controls are touched.
 
 use std::fmt::Debug;
 
 use hello_crds::HelloApi;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::DeleteParams;
@@ -22,6 +23,10 @@ pub async fn all(ctx: &Context, api: &HelloApi, children: &Children) -> Result<V
     let mut deleted = Vec::new();
     if children.consumer.is_none() {
         deleted.extend(unless_wanted::<Deployment>(ctx, api, &consumer_name(&name)).await?);
+    }
+    if children.consumer_service_account.is_none() {
+        // After its Deployment, whose pods run as it.
+        deleted.extend(unless_wanted::<ServiceAccount>(ctx, api, &consumer_name(&name)).await?);
     }
     if children.ingress.is_none() {
         deleted.extend(unless_wanted::<Ingress>(ctx, api, &name).await?);
