@@ -45,20 +45,35 @@ mkdir -p "$logs"
 "$here/product-images.sh" import || exit 1
 eval "$("$here/product-images.sh" --print)"
 
-# Diagnostics of a failed step: what the pods say, and the operator's log.
-diagnose() { # FILE
+# Diagnostics of a failed step: the pods, kubectl describe, and the logs
+# last (the tail that is printed).
+diagnose_operator() { # FILE
   {
     echo "### kubectl get pods -A -o wide"
     kubectl get pods -A -o wide
     echo "### kubectl describe deployment,pods -n $ops"
     kubectl describe deployment,pods -n "$ops"
-    echo "### kubectl logs -n $ops deployment/$release"
-    kubectl logs -n "$ops" "deployment/$release" --tail=100
+    echo "### kubectl get events -n $ops"
+    kubectl get events -n "$ops" --sort-by=.lastTimestamp | tail -n 15
+    echo "### kubectl logs -n $ops deployment/$release (and --previous)"
+    kubectl logs -n "$ops" "deployment/$release" --tail=30 --previous
+    kubectl logs -n "$ops" "deployment/$release" --tail=30
+  } >"$1" 2>&1 || true
+}
+diagnose_helloapi() { # FILE
+  {
+    echo "### kubectl get pods -A -o wide"
+    kubectl get pods -A -o wide
     echo "### kubectl describe helloapi,deployment,pods -n $ns"
     kubectl describe "helloapi/$name" -n "$ns"
     kubectl describe deployment,pods -n "$ns"
-    echo "### kubectl logs -n $ns deployment/$name-consumer"
-    kubectl logs -n "$ns" "deployment/$name-consumer" --tail=50
+    echo "### kubectl logs -n $ops deployment/$release"
+    kubectl logs -n "$ops" "deployment/$release" --tail=30
+    echo "### kubectl get events -n $ns"
+    kubectl get events -n "$ns" --sort-by=.lastTimestamp | tail -n 15
+    echo "### kubectl logs -n $ns deployment/$name-consumer, deployment/$name"
+    kubectl logs -n "$ns" "deployment/$name-consumer" --tail=15
+    kubectl logs -n "$ns" "deployment/$name" --tail=15
   } >"$1" 2>&1 || true
 }
 
@@ -66,7 +81,7 @@ step "helm upgrade --install $release (images $HELLO_IMAGE_TAG) in $ops"
 if ! helm upgrade --install "$release" "$repo/helm/hello-operator" -n "$ops" --create-namespace \
   --set images.registry=localhost/hello --set "images.tag=$HELLO_IMAGE_TAG" --set images.pullPolicy=IfNotPresent \
   --wait --timeout 180s >"$logs/up-helm.log" 2>&1; then
-  diagnose "$logs/up-operator-diagnostics.log"
+  diagnose_operator "$logs/up-operator-diagnostics.log"
   fail "hello-operator (helm chart)" "the release is not ready after 180 s; helm's output is $logs/up-helm.log, pods and the operator's log are in $logs/up-operator-diagnostics.log, kubelet's in $logs/kubelet.log" \
     "$logs/up-operator-diagnostics.log"
 fi
@@ -87,7 +102,7 @@ step "waiting for HelloApi $ns/$name to be Ready"
 deadline=$((SECONDS + 300))
 until observed 2>/dev/null; do
   if [ $SECONDS -ge $deadline ]; then
-    diagnose "$logs/up-helloapi-diagnostics.log"
+    diagnose_helloapi "$logs/up-helloapi-diagnostics.log"
     fail "HelloApi $ns/$name" "not Ready after 300 s ($(kubectl get hapi "$name" -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}' 2>/dev/null)); its pods and the operator's and consumer's logs are in $logs/up-helloapi-diagnostics.log, kubelet's in $logs/kubelet.log" \
       "$logs/up-helloapi-diagnostics.log"
   fi
