@@ -80,7 +80,7 @@ test-helm:
 test-node:
 	testbed/tests/node.sh
 
-test: lint test-rust test-api-contract test-helm test-testbed test-node
+test: lint test-rust test-api-contract test-helm test-testbed test-node test-e2e
 
 # The product on this machine (root): the test bed with its node and Kafka,
 # the three images (built here, no registry), the chart, the sample HelloApi.
