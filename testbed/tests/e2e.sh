@@ -78,6 +78,13 @@ check "the HelloApi is Ready" \
 check "its API pods run $API_IMAGE and its consumer $CONSUMER_IMAGE" \
   bash -c "[ \"\$(kubectl get deployment $name $name-consumer -n $ns -o jsonpath='{.items[*].spec.template.spec.containers[0].image}')\" = '$API_IMAGE $CONSUMER_IMAGE' ]"
 
+# ---------------------------------------------------------------- failures name the component
+# (the images are built now) Importing them with no node fails naming the step and what to run.
+out=$(HELLO_TESTBED_DIR=$dir/no-such-testbed "$here/product-images.sh" import 2>&1)
+check "importing images without a node fails naming the step and the test bed" \
+  grep -q 'product images FAILED at step "import images": .*testbed/cluster.sh up --node' <<<"$out"
+rm -rf "$dir/no-such-testbed"
+
 # ---------------------------------------------------------------- a second make up
 pods_before=$(kubectl get pods -A -o jsonpath='{.items[*].metadata.uid}')
 start=$SECONDS
