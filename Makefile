@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-api-contract test-helm test-terraform test-terraform-ci bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-terraform test-terraform-ci bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
@@ -16,7 +16,9 @@ help:
 	@echo "make test-terraform terraform-eks: fmt, validate, terraform test, tflint, checkov"
 	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk; hello-consumer against kcat"
 	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
-	@echo "make up / down      the whole product on this machine (needs the real node, issue #7)"
+	@echo "make up             the whole product on this machine: node, Kafka, images, operator, a HelloApi; prints the URL"
+	@echo "make down           removes it (= make cluster-down)"
+	@echo "make test-e2e       the end-to-end tier: make up in its own test bed, curl, events, patch under load, delete"
 
 tools:
 	testbed/install.sh all
@@ -90,14 +92,19 @@ test-terraform:
 test-terraform-ci:
 	testbed/terraform-check.sh --no-provider-build
 
-# test-node is not in this list yet: the machine has one node, and while
-# issue 7's `make up` work holds it on this machine the tier cannot run beside
-# it. It joins `make test` with the end-to-end tier.
-test: lint test-rust test-api-contract test-helm test-testbed test-terraform-ci
+# test-node and test-e2e each start their own test bed with the node, one
+# after the other (a machine has one node).
+test: lint test-rust test-api-contract test-helm test-testbed test-terraform-ci test-node test-e2e
 
+# The product on this machine (root): the test bed with its node and Kafka,
+# the three images (built here, no registry), the chart, the sample HelloApi.
 up:
-	@echo "make up needs the real node of issue #7; until it lands, 'make cluster' starts the control plane and Kafka." >&2
-	@exit 2
+	testbed/up.sh
+
+# The end-to-end tier: make up in a test bed of its own, then the product's
+# behaviours through its Service, kubectl logs, patch, exec, port-forward.
+test-e2e:
+	testbed/tests/e2e.sh
 
 down: cluster-down
 

@@ -11,6 +11,8 @@
 #   testbed/cluster.sh status   show each component
 #   testbed/cluster.sh import ARCHIVE...  import image archives into the node's
 #                               containerd (namespace k8s.io)
+#   testbed/cluster.sh env      rewrite $HELLO_TESTBED_DIR/env of a running test
+#                               bed, with the lines of env.d/*.env (HELLO_URL)
 #
 # HELLO_TESTBED_DIR (default <repo>/.testbed) holds state, logs and pids. Ports
 # are picked free at start, so two clones can each run one at the same time;
@@ -271,6 +273,12 @@ export HELLO_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
 export PATH=$path_entries:\$PATH
 EOF
   node_on && node_env >>"$work/env.partial"
+  # Lines other scripts add (testbed/up.sh: HELLO_URL) survive a rewrite;
+  # they go with the test bed (stop_all).
+  local extra
+  for extra in "$work"/env.d/*.env; do
+    if [ -f "$extra" ]; then cat "$extra" >>"$work/env.partial"; fi
+  done
   mv "$work/env.partial" "$work/env"
 }
 
@@ -289,6 +297,7 @@ stop_one() { # COMPONENT: SIGTERM, then SIGKILL after 10 s
 stop_all() {
   local i c pid
   rm -f "$work/env"
+  rm -rf "$work/env.d"
   # The node first, while the apiserver still answers: its pods are deleted
   # through the API so kubelet tears their sandboxes down (CNI DEL, unmounts).
   node_down
@@ -445,8 +454,12 @@ case "${1:-}" in
     say "stopped"
     ;;
   status) status ;;
+  env)
+    load_ports || fail "env" "no test bed in $work"
+    write_env
+    ;;
   *)
-    echo "usage: $0 up [--node]|down|status|import ARCHIVE..." >&2
+    echo "usage: $0 up [--node]|down|status|import ARCHIVE...|env" >&2
     exit 2
     ;;
 esac

@@ -7,6 +7,8 @@
 #   testbed/install.sh node-packages Debian's containerd, runc, CNI plugins, buildah
 #   testbed/install.sh coredns       CoreDNS from the Go module proxy
 #   testbed/install.sh images        the pause, probe and coredns OCI images
+#   testbed/install.sh image-tools   what the product's images need (make up):
+#                                    musl-tools, buildah, rustup's musl target
 #   testbed/install.sh --print-path                          PATH entries, one per line
 #   testbed/install.sh --print-images                        image names and archives (shell lines)
 #   testbed/install.sh [terraform|terraform-provider-aws|tflint|checkov|terraform-tools]
@@ -58,6 +60,36 @@ begin() { rm -rf "$1.partial" && mkdir -p "$1.partial"; }
 finish() { touch "$1.partial/.complete" && rm -rf "$1" && mv "$1.partial" "$1"; }
 
 need() { command -v "$1" >/dev/null || fail "$2" "'$1' is not installed"; }
+
+# The product's images (testbed/product-images.sh): static musl binaries
+# (images/build.sh needs musl-gcc and rustup's <arch>-unknown-linux-musl
+# target) put FROM scratch by buildah. Checks first, so a second run costs
+# a dpkg-query and a rustup call.
+install_image_tools() {
+  local p missing=()
+  for p in musl-tools buildah binutils; do
+    [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "Debian packages: ${missing[*]}"
+    need apt-get "image tools"
+    mkdir -p "$cache"
+    local log=$cache/apt.log
+    if ! DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+      run_step "image tools: apt-get update" "$log" timeout 300 apt-get update
+      run_step "image tools: apt-get install ${missing[*]}" "$log" \
+        env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+  fi
+  for p in musl-gcc buildah readelf cargo; do need "$p" "image tools"; done
+  local target
+  target=${HELLO_IMAGE_TARGET:-$(uname -m)-unknown-linux-musl}
+  if ! rustup target list --installed 2>/dev/null | grep -x "$target" >/dev/null; then
+    need rustup "image tools"
+    step "rustup target add $target"
+    run_step "image tools: rustup target add $target" "$cache/rustup-target.log" rustup target add "$target"
+  fi
+}
 
 install_kubernetes() {
   [ -f "$kube_dir/.complete" ] && return 0
@@ -422,6 +454,7 @@ case "${1:-all}" in
   --print-images) print_images ;;
   --print-coredns-dir) printf '%s\n' "$coredns_dir" ;;
   node-packages) install_node_packages ;;
+  image-tools) install_image_tools ;;
   coredns) install_coredns ;;
   images) install_images ;;
   node)
@@ -456,5 +489,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools)" ;;
 esac
