@@ -199,7 +199,7 @@ check "kubectl port-forward svc/$name serves /hello on 127.0.0.1" forward "svc/$
 check "kubectl port-forward to the admin port serves /metrics" forward "deployment/$name" 9090 /metrics "# TYPE"
 
 # ---------------------------------------------------------------- delete
-children="deployment/$name deployment/$name-consumer service/$name configmap/$name-responses serviceaccount/$name role/$name rolebinding/$name poddisruptionbudget/$name"
+children="deployment/$name deployment/$name-consumer service/$name configmap/$name-responses serviceaccount/$name serviceaccount/$name-consumer role/$name rolebinding/$name poddisruptionbudget/$name"
 check "the HelloApi's children exist before the delete" kubectl get -n "$ns" $children
 check "kubectl delete helloapi $name" kubectl delete hapi "$name" -n "$ns" --wait --timeout=60s
 gone() {
