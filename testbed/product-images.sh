@@ -15,7 +15,11 @@
 # same tag, an archive already in the cache and an image already in
 # containerd, so a second `make up` builds and imports nothing. The archives
 # live in $HELLO_TESTBED_CACHE/product-images-<tag>/ (only the newest is kept);
-# the binaries are cargo's, in $CARGO_TARGET_DIR (default <repo>/target).
+# cargo builds them in $HELLO_TESTBED_CACHE/musl-target (HELLO_IMAGES_TARGET_DIR
+# overrides it), shared by every clone on the machine, the way a CI cache
+# would be: only the first build compiles aws-lc, librdkafka and the other
+# dependencies (~23 min); a later one with changed sources recompiles only
+# the workspace's crates.
 # HELLO_IMAGES_ROOTFS=DIR takes images/build.sh's output from DIR instead of
 # building it (a build of the same sources made elsewhere; not checked).
 set -euo pipefail
@@ -45,6 +49,7 @@ source_key() {
 }
 
 key=${HELLO_IMAGE_TAG:-$(source_key)}
+target_dir=${HELLO_IMAGES_TARGET_DIR:-$cache/musl-target}
 dir=$cache/product-images-$key
 
 print() {
@@ -70,8 +75,8 @@ build() {
     step "binaries from HELLO_IMAGES_ROOTFS=$HELLO_IMAGES_ROOTFS"
     cp -a "$HELLO_IMAGES_ROOTFS" "$dir.partial/rootfs"
   else
-    step "static musl binaries: images/build.sh (cargo build --release; the first build takes 20-40 min, log $log)"
-    (cd "$repo" && images/build.sh "$dir.partial/rootfs") >"$log" 2>&1 ||
+    step "static musl binaries: images/build.sh (cargo build --release in $target_dir; the first build takes 20-40 min, log $log)"
+    (cd "$repo" && CARGO_TARGET_DIR=$target_dir images/build.sh "$dir.partial/rootfs") >"$log" 2>&1 ||
       fail "build binaries (images/build.sh)" "the musl release build failed; its log is $log" "$log"
     step "binaries built in $((SECONDS - start)) s"
   fi
