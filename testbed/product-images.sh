@@ -42,7 +42,7 @@ source_key() {
   (
     cd "$repo"
     git ls-files -z --cached --others --exclude-standard -- \
-      Cargo.toml Cargo.lock .cargo rust-toolchain rust-toolchain.toml crds operator api kafka-client consumer images |
+      Cargo.toml Cargo.lock .cargo rust-toolchain rust-toolchain.toml crds operator api kafka-client shutdown consumer images |
       sort -z | xargs -0 -r sha256sum
     rustc -V
   ) | sha256sum | cut -c1-12

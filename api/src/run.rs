@@ -118,7 +118,7 @@ async fn serve(cli: Cli) -> Result<(), Error> {
     let delay = Duration::from_secs(cli.shutdown_delay_seconds);
     let shutdown_state = state.clone();
     actix_web::rt::spawn(async move {
-        let signal = wait_for_signal().await;
+        let signal = hello_shutdown::wait_for_signal().await;
         tracing::info!(
             signal,
             delay_seconds = delay.as_secs(),
@@ -155,21 +155,4 @@ async fn start_config_source(cli: &Cli, store: Arc<ConfigStore>) -> Result<(), E
         actix_web::rt::spawn(config::watch_configmap(client, namespace, name, store));
     }
     Ok(())
-}
-
-async fn wait_for_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-        },
-        _ => {
-            tracing::error!("cannot listen for signals; SIGTERM will not stop gracefully");
-            std::future::pending().await
-        }
-    }
 }

@@ -43,7 +43,7 @@ pub fn spawn(
             let served = actix_web::rt::System::new().block_on(async move {
                 let signal_state = state.clone();
                 actix_web::rt::spawn(async move {
-                    let signal = wait_for_signal().await;
+                    let signal = hello_shutdown::wait_for_signal().await;
                     tracing::info!(
                         signal,
                         "shutting down: finishing the current batch, committing"
@@ -99,22 +99,5 @@ async fn readyz(state: web::Data<AdminState>) -> HttpResponse {
         Err(reason) => HttpResponse::ServiceUnavailable()
             .content_type("text/plain")
             .body(format!("not ready: {reason}")),
-    }
-}
-
-async fn wait_for_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-        },
-        _ => {
-            tracing::error!("cannot listen for signals; SIGTERM will not stop gracefully");
-            std::future::pending().await
-        }
     }
 }

@@ -14,8 +14,8 @@
 #              operator binary itself, run as that ServiceAccount, reconciling
 #              the samples (children, status, events, prune, Lease)
 #   samples    each samples/*.yaml accepted by the CRD's validation and applied
-#   node       the operator running in a pod from the chart: covered by the
-#              end-to-end tier (testbed/tests/e2e.sh), reported as skipped
+# The operator running in a pod from the chart's image is the end-to-end
+# tier's (testbed/tests/e2e.sh), which has the node.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 chart=$repo/helm/hello-operator
@@ -28,22 +28,7 @@ if [ ! -f "$env_file" ]; then
 fi
 . "$env_file"
 
-passed=0
-failed=0
-skipped=0
-ok() { passed=$((passed + 1)); echo "ok   - $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-skip() { skipped=$((skipped + 1)); echo "skip - $*"; }
-check() { # DESCRIPTION CMD...: prints CMD's output only when it fails
-  local what=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    ok "$what"
-  else
-    bad "$what"
-    [ -n "$out" ] && head -20 <<<"$out" | sed 's/^/     /'
-  fi
-}
+. "$repo/testbed/tests/lib.sh"
 refused() { # DESCRIPTION PATTERN CMD...: CMD fails and its output matches PATTERN
   local what=$1 pattern=$2 out
   shift 2
@@ -346,14 +331,5 @@ check "uninstall removes the namespaced objects" \
 check "uninstall keeps the CRD and so the HelloApis (Helm never deletes crds/)" \
   kubectl get crd/helloapis.hello.dev hapi/demo -n $samples_ns
 
-# ---------------------------------------------------------------- node
-# The operator running in a pod of this chart, from its image built here,
-# reconciling a HelloApi whose pods serve: that needs the node, which these
-# tests (on the plain test bed) do not start; the end-to-end tier does it
-# (testbed/tests/e2e.sh, make test-e2e: helm install, the HelloApi Ready,
-# its Service answering, the operator's pods from the chart's image).
-skip "the operator in a pod of the chart reconciles a HelloApi: covered by make test-e2e (testbed/tests/e2e.sh)"
-
 echo "chart tests took $((SECONDS - start)) s"
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed -eq 0 ]
+summary

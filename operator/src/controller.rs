@@ -95,7 +95,7 @@ pub async fn run_as_leader(
 ) -> Result<bool, kube::Error> {
     tokio::select! {
         acquired = elector.acquire() => acquired?,
-        _ = shutdown_signal() => return Ok(true),
+        _ = hello_shutdown::wait_for_signal() => return Ok(true),
     }
     info!("acquired the leader Lease; reconciling");
     let clean = tokio::select! {
@@ -109,15 +109,4 @@ pub async fn run_as_leader(
         warn!("lost the leader Lease; stopping");
     }
     Ok(clean)
-}
-
-async fn shutdown_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = tokio::signal::ctrl_c() => {},
-    }
 }

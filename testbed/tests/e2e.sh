@@ -17,28 +17,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   - $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { # DESCRIPTION CMD...: shows CMD's output only when it fails
-  local what=$1 o
-  shift
-  if o=$("$@" 2>&1); then ok "$what"; else
-    bad "$what"
-    [ -n "$o" ] && head -15 <<<"$o" | sed 's/^/     /'
-  fi
-}
-# eventually SECONDS CMD...: retries CMD (output kept in $out) until it passes
-eventually() {
-  local deadline=$((SECONDS + $1))
-  shift
-  while :; do
-    out=$("$@" 2>&1) && return 0
-    [ $SECONDS -lt $deadline ] || { echo "last output: $out" | head -5; return 1; }
-    sleep 1
-  done
-}
+. "$here/tests/lib.sh"
 
 dir=$(mktemp -d /tmp/hello-e2e.XXXXXX)
 export HELLO_TESTBED_DIR=$dir
@@ -60,7 +39,7 @@ if timeout 3600 "$here/up.sh" >"$dir/up.log" 2>&1; then
 else
   bad "make up (testbed/up.sh) succeeds"
   tail -40 "$dir/up.log" | sed 's/^/     /'
-  echo "$passed passed, $failed failed"
+  summary
   exit 1
 fi
 check "make up prints the URL to curl" grep -q '^curl http://10\.96\.[0-9.]*/hello$' "$dir/up.log"
@@ -213,23 +192,15 @@ check "  and its Service stops answering" bash -c "! curl -fsS --max-time 3 $HEL
 
 # ---------------------------------------------------------------- down
 if [ "${HELLO_E2E_KEEP:-0}" = 1 ]; then
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
+  summary
   exit
 fi
 start=$SECONDS
 timeout 300 "$here/cluster.sh" down >"$dir/down.log" 2>&1
 check "make down succeeds ($((SECONDS - start)) s)" [ $? -eq 0 ]
-our_processes() {
-  local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$pid" = $$ ] && continue
-    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$dir/" && echo "$pid"
-  done
-}
+our_processes() { processes_naming "$dir"; }
 check "make down leaves no process naming the test bed" [ -z "$(our_processes)" ]
 check "make down leaves no mount under the test bed" bash -c "! awk '{print \$5}' /proc/self/mountinfo | grep -qF '$dir/'"
 check "make down removes the bridge and the env file" bash -c "! ip link show hellocni0 >/dev/null 2>&1 && [ ! -e '$dir/env' ]"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -8,28 +8,14 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/versions.env"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   - $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { # DESCRIPTION CMD...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$here/tests/lib.sh"
 
 dir=$(mktemp -d /tmp/hello-testbed-lifecycle.XXXXXX)
 export HELLO_TESTBED_DIR=$dir
 cleanup() { "$here/cluster.sh" down >/dev/null 2>&1; rm -rf "$dir"; }
 trap cleanup EXIT
 
-our_processes() { # pids whose command line names the work directory
-  local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$pid" = $$ ] && continue
-    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$dir/" && echo "$pid"
-  done
-}
+our_processes() { processes_naming "$dir"; }
 
 # 1. A port clash fails loudly, names the step, and leaves nothing running.
 clash_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -76,5 +62,4 @@ timeout 120 "$here/cluster.sh" down >/dev/null 2>&1
 check "down leaves no etcd, apiserver, controller-manager, scheduler or java process" [ -z "$(our_processes)" ]
 check "down removes the env file" [ ! -e "$dir/env" ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

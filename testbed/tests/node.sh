@@ -12,25 +12,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/versions.env"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   - $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { # DESCRIPTION CMD...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
-# eventually SECONDS CMD...: retries CMD (output kept in $out) until it passes
-eventually() {
-  local deadline=$((SECONDS + $1))
-  shift
-  while :; do
-    out=$("$@" 2>&1) && return 0
-    [ $SECONDS -lt $deadline ] || { echo "    last output: $out" | head -5 >&2; return 1; }
-    sleep 1
-  done
-}
+. "$here/tests/lib.sh"
 
 dir=$(mktemp -d /tmp/hello-node-test.XXXXXX)
 export HELLO_TESTBED_DIR=$dir
@@ -41,13 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-our_processes() { # pids whose command line names the work directory
-  local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$pid" = $$ ] && continue
-    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$dir/" && echo "$pid"
-  done
-}
+our_processes() { processes_naming "$dir"; }
 
 # 1. A port clash on the node fails naming kubelet and its log, and leaves
 #    nothing behind (the control plane was already up when it failed).
@@ -76,7 +52,7 @@ if timeout 900 "$here/cluster.sh" up --node >"$dir/up.log" 2>&1; then
 else
   bad "up --node succeeds"
   tail -30 "$dir/up.log"
-  echo "$passed passed, $failed failed"
+  summary
   exit 1
 fi
 . "$dir/env"
@@ -186,5 +162,4 @@ check "down removes the CNI rules of the pod network" bash -c "! iptables -t nat
 check "down leaves no pod network namespace of ours" bash -c "! ls /var/run/netns 2>/dev/null | grep -q ."
 check "down removes the env file" [ ! -e "$dir/env" ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,0 +1,50 @@
+//! The stop signal of the project's three processes.
+//!
+//! Kubernetes stops a container with SIGTERM; a terminal sends SIGINT. Each
+//! process waits for either and then shuts down gracefully (drain, flush,
+//! release the lease), so both must be caught, not only Ctrl-C.
+
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Resolves with the signal's name when SIGTERM or SIGINT arrives.
+///
+/// If the handlers cannot be installed (no signal support), it logs an error
+/// and never resolves: the process still runs, and a stop kills it.
+pub async fn wait_for_signal() -> &'static str {
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        _ => {
+            tracing::error!("cannot listen for signals; SIGTERM will not stop gracefully");
+            std::future::pending().await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wait_for_signal;
+
+    #[tokio::test]
+    async fn sigterm_is_caught_and_named() {
+        let waiter = tokio::spawn(wait_for_signal());
+        // Give the handlers time to be installed before the signal is sent.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let kill = std::process::Command::new("kill")
+            .args(["-TERM", &std::process::id().to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(kill.success());
+        let name = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .expect("SIGTERM was not seen within 5 s")
+            .expect("the waiter panicked");
+        assert_eq!(name, "SIGTERM");
+    }
+}

@@ -1,0 +1,60 @@
+# Shared by the shell test tiers (testbed/tests/*.sh, helm/tests/chart.sh):
+# "ok"/"FAIL"/"skip" lines and their counts, checks, retries. Source it after
+# `set -uo pipefail`; it defines functions and the counters, nothing else.
+# shellcheck shell=bash
+
+passed=0
+failed=0
+skipped=0
+ok() { passed=$((passed + 1)); echo "ok   - $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
+skip() { skipped=$((skipped + 1)); echo "skip - $*"; }
+
+# check DESCRIPTION CMD...: one ok or FAIL line; CMD's output is shown only
+# when it fails. CMD runs in this shell, so what it sets (eventually's $out)
+# stays set for the next check.
+check() {
+  local what=$1 log
+  shift
+  log=$(mktemp)
+  if "$@" >"$log" 2>&1; then
+    ok "$what"
+  else
+    bad "$what"
+    [ -s "$log" ] && head -20 "$log" | sed 's/^/     /'
+  fi
+  rm -f "$log"
+  return 0
+}
+
+# eventually SECONDS CMD...: retries CMD every second until it passes; its
+# last output is kept in $out (and shown when time runs out).
+eventually() {
+  local deadline=$((SECONDS + $1))
+  shift
+  while :; do
+    out=$("$@" 2>&1) && return 0
+    [ $SECONDS -lt $deadline ] || { echo "last output: $out" | head -5; return 1; }
+    sleep 1
+  done
+}
+
+# processes_naming DIR: pids (other than this shell) whose command line names
+# DIR/, i.e. what a test bed in DIR started and left running.
+processes_naming() {
+  local pid
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [ "$pid" = $$ ] && continue
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$1/" && echo "$pid"
+  done
+}
+
+# summary: the counts line; fails when a check failed.
+summary() {
+  if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
+  [ "$failed" -eq 0 ]
+}
