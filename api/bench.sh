@@ -4,6 +4,8 @@
 # every process this script starts is stopped by pid on exit.
 #
 #   api/bench.sh            (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_THREADS=1)
+#   BENCH_API_BIN=PATH api/bench.sh    bench that binary instead of building
+#                           one (the image's static musl build, another commit)
 #
 # Runs: nginx returning the /hello body (the practical limit), without and
 # with an access log; hello-api /hello with and without its access log;
@@ -27,9 +29,15 @@ need wrk wrk
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need nginx nginx-light
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
-echo "==> building hello-api (release)" >&2
-(cd "$repo" && cargo build --release --locked -p hello-api)
-api_bin=$target_dir/release/hello-api
+if [ -n "${BENCH_API_BIN:-}" ]; then
+  api_bin=$BENCH_API_BIN
+  [ -x "$api_bin" ] || { echo "bench: BENCH_API_BIN=$api_bin is not an executable" >&2; exit 2; }
+else
+  echo "==> building hello-api (release)" >&2
+  (cd "$repo" && cargo build --release --locked -p hello-api)
+  api_bin=$target_dir/release/hello-api
+fi
+echo "==> hello-api binary: $api_bin ($("$api_bin" --version))" >&2
 
 work=$(mktemp -d /tmp/hello-bench.XXXXXX)
 pids=()
