@@ -214,19 +214,22 @@ POM
   finish "$kafka_dir"
 }
 
-install_moto() {
-  [ -f "$moto_dir/.complete" ] && return 0
-  need python3 "moto"
-  step "moto $MOTO_VERSION (PyPI)"
-  # A venv cannot be moved, so it is built in place; the .complete stamp,
-  # written last, is what marks it usable.
-  rm -rf "$moto_dir" && mkdir -p "$moto_dir/bin"
-  run_step "moto: create venv" "$moto_dir/venv.log" python3 -m venv "$moto_dir/venv"
-  run_step "moto: pip install" "$moto_dir/pip.log" \
-    "$moto_dir/venv/bin/pip" install --quiet "moto[server]==$MOTO_VERSION"
-  ln -s ../venv/bin/moto_server "$moto_dir/bin/moto_server"
-  touch "$moto_dir/.complete"
+# install_pip_tool DIR NAME PIP-REQUIREMENT ENTRYPOINT: a PyPI tool in its own
+# venv, with ENTRYPOINT linked into DIR/bin. A venv cannot be moved, so it is
+# built in place; the .complete stamp, written last, marks it usable.
+install_pip_tool() {
+  local dir=$1 name=$2 requirement=$3 entrypoint=$4
+  [ -f "$dir/.complete" ] && return 0
+  need python3 "$name"
+  step "$requirement (PyPI)"
+  rm -rf "$dir" && mkdir -p "$dir/bin"
+  run_step "$name: create venv" "$dir/venv.log" python3 -m venv "$dir/venv"
+  run_step "$name: pip install" "$dir/pip.log" "$dir/venv/bin/pip" install --quiet "$requirement"
+  ln -s "../venv/bin/$entrypoint" "$dir/bin/$entrypoint"
+  touch "$dir/.complete"
 }
+
+install_moto() { install_pip_tool "$moto_dir" moto "moto[server]==$MOTO_VERSION" moto_server; }
 
 # Debian packages for the node. `dpkg -s` first, so a second run costs
 # nothing; apt-get only for what is missing. The installed versions are
@@ -435,18 +438,7 @@ install_tflint() {
   finish "$tflint_dir"
 }
 
-install_checkov() {
-  [ -f "$checkov_dir/.complete" ] && return 0
-  need python3 "checkov"
-  step "checkov $CHECKOV_VERSION (PyPI)"
-  # A venv cannot be moved, so it is built in place, stamped last.
-  rm -rf "$checkov_dir" && mkdir -p "$checkov_dir/bin"
-  run_step "checkov: create venv" "$checkov_dir/venv.log" python3 -m venv "$checkov_dir/venv"
-  run_step "checkov: pip install" "$checkov_dir/pip.log" \
-    "$checkov_dir/venv/bin/pip" install --quiet "checkov==$CHECKOV_VERSION"
-  ln -s ../venv/bin/checkov "$checkov_dir/bin/checkov"
-  touch "$checkov_dir/.complete"
-}
+install_checkov() { install_pip_tool "$checkov_dir" checkov "checkov==$CHECKOV_VERSION" checkov; }
 
 case "${1:-all}" in
   --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" ;;
