@@ -120,9 +120,16 @@ msg="Patched by e2e $RANDOM"
 rm -f "$dir/client.stop"
 python3 "$dir/client.py" "$HELLO_URL" "$dir/client.log" "$dir/client.stop" &
 client=$!
-sleep 3
+# The patch goes in only once the loop is answering (python starts slowly on
+# a loaded machine): at least 50 answers logged, within 30 s.
+for _ in $(seq 1 150); do
+  [ "$(wc -l 2>/dev/null <"$dir/client.log" || echo 0)" -ge 50 ] && break
+  sleep 0.2
+done
 t_patch=$(date +%s.%N)
 kubectl patch hapi "$name" -n "$ns" --type merge -p "{\"spec\":{\"responses\":{\"/hello\":{\"message\":\"$msg\"}}}}" >/dev/null
+# Observation window after the patch: three times the 2 s the checks allow,
+# so a late old answer or a slow new one is seen, not cut off.
 sleep 6
 touch "$dir/client.stop"
 wait "$client"
