@@ -61,26 +61,35 @@ finish() { touch "$1.partial/.complete" && rm -rf "$1" && mv "$1.partial" "$1"; 
 
 need() { command -v "$1" >/dev/null || fail "$2" "'$1' is not installed"; }
 
+# install_debian_packages WHAT PACKAGE...: apt-get install of those not
+# installed yet (an update first only if the install fails), its output in
+# $cache/apt.log, failures named WHAT. Installed already: a dpkg-query each.
+install_debian_packages() {
+  local what=$1 p missing=()
+  shift
+  for p in "$@"; do
+    [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  set -- "${missing[@]}"
+  step "Debian packages: $*"
+  need apt-get "$what"
+  mkdir -p "$cache"
+  local log=$cache/apt.log
+  if ! DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@" >"$log" 2>&1; then
+    run_step "$what: apt-get update" "$log" timeout 300 apt-get update
+    run_step "$what: apt-get install $*" "$log" \
+      env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@"
+  fi
+}
+
 # The product's images (testbed/product-images.sh): static musl binaries
 # (images/build.sh needs musl-gcc and rustup's <arch>-unknown-linux-musl
 # target) put FROM scratch by buildah. Checks first, so a second run costs
 # a dpkg-query and a rustup call.
 install_image_tools() {
-  local p missing=()
-  for p in musl-tools buildah binutils; do
-    [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    step "Debian packages: ${missing[*]}"
-    need apt-get "image tools"
-    mkdir -p "$cache"
-    local log=$cache/apt.log
-    if ! DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
-      run_step "image tools: apt-get update" "$log" timeout 300 apt-get update
-      run_step "image tools: apt-get install ${missing[*]}" "$log" \
-        env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}"
-    fi
-  fi
+  local p
+  install_debian_packages "image tools" musl-tools buildah binutils
   for p in musl-gcc buildah readelf cargo; do need "$p" "image tools"; done
   local target
   target=${HELLO_IMAGE_TARGET:-$(uname -m)-unknown-linux-musl}
@@ -235,23 +244,10 @@ install_moto() { install_pip_tool "$moto_dir" moto "moto[server]==$MOTO_VERSION"
 # nothing; apt-get only for what is missing. The installed versions are
 # recorded in $cache/debian-packages.txt.
 install_node_packages() {
-  local p missing=()
-  for p in $NODE_DEBIAN_PACKAGES; do
-    [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    step "Debian packages: ${missing[*]}"
-    need apt-get "node packages"
-    mkdir -p "$cache"
-    local log=$cache/apt.log
-    if ! DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
-      run_step "node packages: apt-get update" "$log" timeout 300 apt-get update
-      run_step "node packages: apt-get install ${missing[*]}" "$log" \
-        env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "${missing[@]}"
-    fi
-  fi
+  # shellcheck disable=SC2086 # a list of package names
+  install_debian_packages "node packages" $NODE_DEBIAN_PACKAGES
   mkdir -p "$cache"
-  local rec
+  local p rec
   rec=$(for p in $NODE_DEBIAN_PACKAGES; do printf '%s %s\n' "$p" "$(dpkg-query -W -f '${Version}' "$p")"; done)
   [ "$rec" = "$(cat "$cache/debian-packages.txt" 2>/dev/null)" ] || printf '%s\n' "$rec" >"$cache/debian-packages.txt"
   for p in containerd containerd-shim-runc-v2 runc ctr buildah; do need "$p" "node packages"; done
