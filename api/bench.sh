@@ -3,7 +3,8 @@
 # Everything listens on 127.0.0.1 only; every run is bounded by wrk's -d and
 # every process this script starts is stopped by pid on exit.
 #
-#   api/bench.sh            (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_THREADS=1)
+#   api/bench.sh            (BENCH_ROUNDS=3 BENCH_SECONDS=8 BENCH_CONNECTIONS=32
+#                            BENCH_THREADS=1 BENCH_KAFKA_WARMUP_SECONDS=15)
 #   BENCH_API_BIN=PATH api/bench.sh    bench that binary instead of building
 #                           one (the image's static musl build, another commit)
 #
@@ -11,11 +12,15 @@
 # with an access log; hello-api /hello with and without its access log;
 # /current_time with Kafka off, on (a dedicated local broker) and with that
 # broker stopped. Every hello-api run but one logs each request, as in
-# production. Prints req/s, p50, p99 and the API's peak RSS under load.
+# production. The runs are interleaved, round after round, so that the
+# machine's drift hits them alike; prints the median req/s (and the range),
+# p50, p99, the server's CPU time per request and the API's peak RSS.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-seconds=${BENCH_SECONDS:-10}
+seconds=${BENCH_SECONDS:-8}
+rounds=${BENCH_ROUNDS:-3}
+kafka_warmup=${BENCH_KAFKA_WARMUP_SECONDS:-15}
 connections=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-1}
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
@@ -85,7 +90,8 @@ http {
 }
 NGINX
 "$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
+nginx_pid=$!
+pids+=("$nginx_pid")
 wait_http "http://127.0.0.1:$nginx_port/hello"
 
 # --- a dedicated Kafka broker (never the shared test bed's) ----------------
@@ -120,70 +126,116 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_seconds() { # PID...: user+system CPU seconds of these processes
+  local pid total=0
+  for pid in "$@"; do
+    total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{printf "%.2f", t + ($14 + $15) / hz}' "/proc/$pid/stat" 2>/dev/null || echo "$total")
+  done
+  echo "$total"
+}
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+metric() { # ADMIN-PORT NAME: the sum of a counter's series
+  curl -fsS "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {print s + 0}'
+}
+
+# The broker is a fresh JVM: its first seconds of produce requests pay for
+# JIT compilation, which a production broker has long done. Warm it with
+# the Kafka-on API before anything is measured.
+echo "==> warming the broker up: ${kafka_warmup}s of /current_time with Kafka on" >&2
+wrk -t "$threads" -c "$connections" -d "${kafka_warmup}s" "http://127.0.0.1:$on_port/current_time?name=Warm" >/dev/null 2>&1
 
 results=$work/results.tsv
 : >"$results"
-run() { # LABEL URL [PID-TO-WATCH]
-  local label=$1 url=$2 pid=${3:-} out peak=0
+run() { # KEY LABEL URL [PID...]: one measured run; PIDs are the server's processes
+  local key=$1 label=$2 url=$3 out peak=0 cpu_before cpu_after
+  shift 3
   wrk -t "$threads" -c "$connections" -d 2s "$url" >/dev/null 2>&1 # warm up
+  cpu_before=$(cpu_seconds "$@")
   wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "$url" >"$work/wrk.out" 2>&1 &
   local wrk_pid=$!
   while kill -0 "$wrk_pid" 2>/dev/null; do
-    if [ -n "$pid" ]; then
-      local now
-      now=$(rss_kib "$pid")
-      [ "$now" -gt "$peak" ] && peak=$now
-    fi
+    local now
+    now=$(rss_kib "$1")
+    [ "$now" -gt "$peak" ] && peak=$now
     sleep 0.25
   done
   wait "$wrk_pid"
+  cpu_after=$(cpu_seconds "$@")
   out=$(cat "$work/wrk.out")
-  local rps p50 p99 errors
+  local rps requests p50 p99 errors cpu_us
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$([ -n "$pid" ] && echo "$((peak / 1024)).$(((peak % 1024) * 10 / 1024))" || echo -)" "${errors:-}" >>"$results"
-  echo "    $label: $rps req/s, p50 $p50, p99 $p99" >&2
+  cpu_us=$(awk -v a="$cpu_after" -v b="$cpu_before" -v n="$requests" 'BEGIN {printf "%.2f", (a - b) * 1e6 / n}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$cpu_us" "$peak" "${errors:-}" >>"$results"
+  echo "    $label: $rps req/s, p50 $p50, p99 $p99, $cpu_us µs CPU/request" >&2
+}
+to_ms() { # wrk's latency (850.00us, 1.20ms, 1.01s) in ms
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /s$/ && v !~ /ms$/) n *= 1000; printf "%.3f", n }'
 }
 
-echo "==> wrk -t$threads -c$connections -d${seconds}s, each run after a 2 s warm-up" >&2
-run "nginx /hello" "http://127.0.0.1:$nginx_port/hello"
-run "nginx /hello (access log on)" "http://127.0.0.1:$nginx_logged_port/hello"
-run "hello-api /hello" "http://127.0.0.1:$off_port/hello" "$off_pid"
-run "hello-api /hello (access log off)" "http://127.0.0.1:$quiet_port/hello" "$quiet_pid"
-run "hello-api /current_time (Kafka off)" "http://127.0.0.1:$off_port/current_time?name=Paul" "$off_pid"
+nginx_workers=$(pgrep -P "$nginx_pid" | tr '\n' ' ')
+echo "==> $rounds rounds of wrk -t$threads -c$connections -d${seconds}s, the runs interleaved, each after a 2 s warm-up" >&2
+produced_before=$(metric "$on_admin" hello_kafka_events_produced_total)
+dropped_before=$(metric "$on_admin" hello_kafka_events_dropped_total)
 broker_cpu_before=$(cpu_seconds "$kafka_pid")
-api_cpu_before=$(cpu_seconds "$on_pid")
-run "hello-api /current_time (Kafka on)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
+for round in $(seq 1 "$rounds"); do
+  echo "  round $round" >&2
+  # shellcheck disable=SC2086
+  run nginx "nginx /hello" "http://127.0.0.1:$nginx_port/hello" $nginx_workers
+  # shellcheck disable=SC2086
+  run nginx-log "nginx /hello (access log on)" "http://127.0.0.1:$nginx_logged_port/hello" $nginx_workers
+  run hello "hello-api /hello" "http://127.0.0.1:$off_port/hello" "$off_pid"
+  run hello-quiet "hello-api /hello (access log off)" "http://127.0.0.1:$quiet_port/hello" "$quiet_pid"
+  run off "hello-api /current_time (Kafka off)" "http://127.0.0.1:$off_port/current_time?name=Paul" "$off_pid"
+  run on "hello-api /current_time (Kafka on)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
+done
 broker_cpu=$(awk -v a="$(cpu_seconds "$kafka_pid")" -v b="$broker_cpu_before" 'BEGIN {printf "%.1f", a - b}')
-api_cpu=$(awk -v a="$(cpu_seconds "$on_pid")" -v b="$api_cpu_before" 'BEGIN {printf "%.1f", a - b}')
-produced=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_produced_total/ {print $2}')
-dropped_on=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_dropped_total/ {s+=$2} END {print s+0}')
+produced=$(($(metric "$on_admin" hello_kafka_events_produced_total) - produced_before))
+dropped_on=$(($(metric "$on_admin" hello_kafka_events_dropped_total) - dropped_before))
+on_requests=$(awk -F'\t' -v s="$seconds" '$1 == "on" {n += $3 * s} END {printf "%d", n}' "$results")
 echo "==> stopping the broker" >&2
 kill -TERM "$kafka_pid"; wait "$kafka_pid" 2>/dev/null || true
 if (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; then echo "bench: the broker still listens" >&2; exit 1; fi
-run "hello-api /current_time (broker stopped)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
-dropped=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_dropped_total/ {s+=$2} END {print s+0}')
-failed=$(curl -fsS "http://127.0.0.1:$on_admin/metrics" | awk '/^hello_kafka_events_failed_total/ {print $2}')
+for round in $(seq 1 "$rounds"); do
+  echo "  round $round, broker stopped" >&2
+  run off-2 "hello-api /current_time (Kafka off, again)" "http://127.0.0.1:$off_port/current_time?name=Paul" "$off_pid"
+  run down "hello-api /current_time (broker stopped)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
+done
+dropped=$(metric "$on_admin" hello_kafka_events_dropped_total)
+failed=$(metric "$on_admin" hello_kafka_events_failed_total)
 hwm_off=$(awk '/^VmHWM/ {print $2}' "/proc/$off_pid/status")
 hwm_on=$(awk '/^VmHWM/ {print $2}' "/proc/$on_pid/status")
 
+median() { # KEY COLUMN: the median of a column over the key's rounds
+  awk -F'\t' -v k="$1" -v c="$2" '$1 == k {print $c}' "$results" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+range() { # KEY COLUMN: min-max over the key's rounds
+  awk -F'\t' -v k="$1" -v c="$2" '$1 == k {print $c}' "$results" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0fk-%.0fk", lo / 1000, hi / 1000}'
+}
+peak_mib() { # KEY: the highest RSS sampled over the key's rounds
+  awk -F'\t' -v k="$1" '$1 == k && $7 > p {p = $7} END {printf "%.1f", p / 1024}' "$results"
+}
+
 echo
-echo "hello-api bench on $(nproc) cores, wrk -t$threads -c$connections -d${seconds}s, $(date -u +%Y-%m-%d)"
-printf '%-42s %12s %9s %9s %14s %9s\n' run "req/s" p50 p99 "peak RSS MiB" "vs nginx"
-nginx_rps=$(awk -F'\t' 'NR==1 {print $2}' "$results")
-off_rps=$(awk -F'\t' 'NR==5 {print $2}' "$results")
-while IFS=$'\t' read -r label rps p50 p99 rss errors; do
-  ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN {printf "%.2fx", a/b}')
-  printf '%-42s %12s %9s %9s %14s %9s %s\n' "$label" "$rps" "$p50" "$p99" "$rss" "$ratio" "$errors"
-done <"$results"
-on_rps=$(awk -F'\t' 'NR==6 {print $2}' "$results")
-down_rps=$(awk -F'\t' 'NR==7 {print $2}' "$results")
-awk -v on="$on_rps" -v off="$off_rps" -v down="$down_rps" 'BEGIN {
-  printf "Kafka on vs off (/current_time): %+.1f%% req/s; broker stopped vs off: %+.1f%%\n", (on/off-1)*100, (down/off-1)*100 }'
-echo "Kafka events acknowledged during the Kafka-on run: ${produced:-0}; dropped then: ${dropped_on}; after the broker stopped: dropped ${dropped} (queue full), failed ${failed:-0} (delivery errors)"
-echo "CPU during the Kafka-on run (incl. warm-up): hello-api ${api_cpu} s, the local Kafka broker ${broker_cpu} s, of $(( $(nproc) * (seconds + 2) )) s available"
-echo "peak RSS (VmHWM): Kafka off $((hwm_off / 1024)) MiB, Kafka on $((hwm_on / 1024)) MiB"
+echo "hello-api bench on $(nproc) cores, $rounds rounds of wrk -t$threads -c$connections -d${seconds}s, medians, $(date -u +%Y-%m-%d)"
+printf '%-44s %10s %12s %8s %8s %10s %10s %8s\n' run "req/s" "range" "p50 ms" "p99 ms" "CPU µs/req" "peak RSS" "vs nginx"
+nginx_rps=$(median nginx 3)
+for key in nginx nginx-log hello hello-quiet off on off-2 down; do
+  label=$(awk -F'\t' -v k="$key" '$1 == k {print $2; exit}' "$results")
+  rps=$(median "$key" 3)
+  rss=-
+  case $key in nginx*) ;; *) rss="$(peak_mib "$key") MiB" ;; esac
+  errors=$(awk -F'\t' -v k="$key" '$1 == k && $8 != "" {print $8}' "$results" | head -1)
+  printf '%-44s %10.0f %12s %8s %8s %10s %10s %7.2fx %s\n' "$label" "$rps" "$(range "$key" 3)" "$(median "$key" 4)" "$(median "$key" 5)" "$(median "$key" 6)" "$rss" \
+    "$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN {print a / b}')" "$errors"
+done
+awk -v on="$(median on 3)" -v off="$(median off 3)" -v down="$(median down 3)" -v off2="$(median off-2 3)" \
+  -v con="$(median on 6)" -v coff="$(median off 6)" 'BEGIN {
+  printf "Kafka on vs off (/current_time, medians): %+.1f%% req/s, %+.1f%% API CPU per request\n", (on / off - 1) * 100, (con / coff - 1) * 100
+  printf "broker stopped vs Kafka off (the rounds after the stop): %+.1f%% req/s\n", (down / off2 - 1) * 100 }'
+echo "Kafka-on rounds: ${on_requests} requests, ${produced} events acknowledged (warm-ups included), ${dropped_on} dropped; the broker used ${broker_cpu} CPU s over all rounds"
+echo "after the broker stopped: ${dropped} events dropped (queue full), ${failed} failed (delivery errors)"
+echo "peak RSS (VmHWM, whole run): Kafka off $((hwm_off / 1024)).$(((hwm_off % 1024) * 10 / 1024)) MiB, Kafka on $((hwm_on / 1024)).$(((hwm_on % 1024) * 10 / 1024)) MiB"

@@ -8,7 +8,7 @@
 #   testbed/install.sh coredns       CoreDNS from the Go module proxy
 #   testbed/install.sh images        the pause, probe and coredns OCI images
 #   testbed/install.sh image-tools   what the product's images need (make up):
-#                                    musl-tools, buildah, rustup's musl target
+#                                    buildah, binutils (readelf)
 #   testbed/install.sh --print-path                          PATH entries, one per line
 #   testbed/install.sh --print-images                        image names and archives (shell lines)
 #   testbed/install.sh [terraform|terraform-provider-aws|tflint|checkov|terraform-tools]
@@ -83,16 +83,17 @@ install_debian_packages() {
   fi
 }
 
-# The product's images (testbed/product-images.sh): static musl binaries
-# (images/build.sh needs musl-gcc and rustup's <arch>-unknown-linux-musl
-# target) put FROM scratch by buildah. Checks first, so a second run costs
+# The product's images (testbed/product-images.sh): release binaries and
+# their C runtime (images/build.sh needs readelf and ldd, and rustup's
+# target, the host's <arch>-unknown-linux-gnu unless HELLO_IMAGE_TARGET says
+# otherwise) put FROM scratch by buildah. Checks first, so a second run costs
 # a dpkg-query and a rustup call.
 install_image_tools() {
   local p
-  install_debian_packages "image tools" musl-tools buildah binutils
-  for p in musl-gcc buildah readelf cargo; do need "$p" "image tools"; done
+  install_debian_packages "image tools" buildah binutils
+  for p in buildah readelf ldd cargo; do need "$p" "image tools"; done
   local target
-  target=${HELLO_IMAGE_TARGET:-$(uname -m)-unknown-linux-musl}
+  target=${HELLO_IMAGE_TARGET:-$(uname -m)-unknown-linux-gnu}
   if ! rustup target list --installed 2>/dev/null | grep -x "$target" >/dev/null; then
     need rustup "image tools"
     step "rustup target add $target"

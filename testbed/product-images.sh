@@ -2,7 +2,7 @@
 # The product's images, hello-operator, hello-api and hello-consumer, built
 # on this machine without a registry and imported into the test bed's node.
 #
-#   testbed/product-images.sh build    static musl binaries (images/build.sh),
+#   testbed/product-images.sh build    release binaries (images/build.sh),
 #                                      then `buildah bud` of each target of
 #                                      images/Dockerfile (ROOTFS=prebuilt), saved
 #                                      as docker-archive tarballs
@@ -15,7 +15,7 @@
 # same tag, an archive already in the cache and an image already in
 # containerd, so a second `make up` builds and imports nothing. The archives
 # live in $HELLO_TESTBED_CACHE/product-images-<tag>/ (only the newest is kept);
-# cargo builds them in $HELLO_TESTBED_CACHE/musl-target (HELLO_IMAGES_TARGET_DIR
+# cargo builds them in $HELLO_TESTBED_CACHE/image-target (HELLO_IMAGES_TARGET_DIR
 # overrides it), shared by every clone on the machine, the way a CI cache
 # would be: only the first build compiles aws-lc, librdkafka and the other
 # dependencies (~23 min); a later one with changed sources recompiles only
@@ -49,7 +49,7 @@ source_key() {
 }
 
 key=${HELLO_IMAGE_TAG:-$(source_key)}
-target_dir=${HELLO_IMAGES_TARGET_DIR:-$cache/musl-target}
+target_dir=${HELLO_IMAGES_TARGET_DIR:-$cache/image-target}
 dir=$cache/product-images-$key
 
 print() {
@@ -75,9 +75,9 @@ build() {
     step "binaries from HELLO_IMAGES_ROOTFS=$HELLO_IMAGES_ROOTFS"
     cp -a "$HELLO_IMAGES_ROOTFS" "$dir.partial/rootfs"
   else
-    step "static musl binaries: images/build.sh (cargo build --release in $target_dir; the first build takes 20-40 min, log $log)"
+    step "release binaries: images/build.sh (cargo build --release in $target_dir; the first build takes 20-40 min, log $log)"
     (cd "$repo" && CARGO_TARGET_DIR=$target_dir images/build.sh "$dir.partial/rootfs") >"$log" 2>&1 ||
-      fail "build binaries (images/build.sh)" "the musl release build failed; its log is $log" "$log"
+      fail "build binaries (images/build.sh)" "the release build failed; its log is $log" "$log"
     step "binaries built in $((SECONDS - start)) s"
   fi
   local p

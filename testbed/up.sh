@@ -2,7 +2,7 @@
 # `make up`: the whole product on this machine.
 #   1. the test bed with its node and Kafka (cluster.sh up --node)
 #   2. the images of hello-operator, hello-api and hello-consumer, built from
-#      static musl binaries with buildah and imported into the node's
+#      release binaries with buildah and imported into the node's
 #      containerd (product-images.sh; tagged by a hash of the sources)
 #   3. the operator, with its Helm chart (helm upgrade --install)
 #   4. the HelloApi testbed/samples/local.yaml, its Kafka pointing at the
