@@ -4,7 +4,8 @@
 # every process this script starts is stopped by pid on exit.
 #
 #   api/bench.sh            (BENCH_ROUNDS=3 BENCH_SECONDS=8 BENCH_CONNECTIONS=32
-#                            BENCH_THREADS=1 BENCH_KAFKA_WARMUP_SECONDS=15)
+#                            BENCH_THREADS=1 BENCH_KAFKA_WARMUP_SECONDS=15
+#                            BENCH_LATENCY_CONNECTIONS=4)
 #   BENCH_API_BIN=PATH api/bench.sh    bench that binary instead of building
 #                           one (the image's static musl build, another commit)
 #
@@ -21,6 +22,7 @@ repo=$(cd "$here/.." && pwd)
 seconds=${BENCH_SECONDS:-8}
 rounds=${BENCH_ROUNDS:-3}
 kafka_warmup=${BENCH_KAFKA_WARMUP_SECONDS:-15}
+latency_connections=${BENCH_LATENCY_CONNECTIONS:-4}
 connections=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-1}
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
@@ -147,11 +149,11 @@ wrk -t "$threads" -c "$connections" -d "${kafka_warmup}s" "http://127.0.0.1:$on_
 results=$work/results.tsv
 : >"$results"
 run() { # KEY LABEL URL [PID...]: one measured run; PIDs are the server's processes
-  local key=$1 label=$2 url=$3 out peak=0 cpu_before cpu_after
+  local key=$1 label=$2 url=$3 out peak=0 cpu_before cpu_after c=${RUN_CONNECTIONS:-$connections}
   shift 3
-  wrk -t "$threads" -c "$connections" -d 2s "$url" >/dev/null 2>&1 # warm up
+  wrk -t "$threads" -c "$c" -d 2s "$url" >/dev/null 2>&1 # warm up
   cpu_before=$(cpu_seconds "$@")
-  wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "$url" >"$work/wrk.out" 2>&1 &
+  wrk -t "$threads" -c "$c" -d "${seconds}s" --latency "$url" >"$work/wrk.out" 2>&1 &
   local wrk_pid=$!
   while kill -0 "$wrk_pid" 2>/dev/null; do
     local now
@@ -191,11 +193,19 @@ for round in $(seq 1 "$rounds"); do
   run hello-quiet "hello-api /hello (access log off)" "http://127.0.0.1:$quiet_port/hello" "$quiet_pid"
   run off "hello-api /current_time (Kafka off)" "http://127.0.0.1:$off_port/current_time?name=Paul" "$off_pid"
   run on "hello-api /current_time (Kafka on)" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
+  # Latency: with -c32 on two cores wrk's thread and the server's queue up
+  # behind each other, and the p99 is the kernel's time slice (~3 ms, nginx
+  # alike). The same rate with few connections shows the server's own tail.
+  # shellcheck disable=SC2086
+  RUN_CONNECTIONS=$latency_connections run lat-nginx "nginx /hello, -c$latency_connections" "http://127.0.0.1:$nginx_port/hello" $nginx_workers
+  RUN_CONNECTIONS=$latency_connections run lat-hello "hello-api /hello, -c$latency_connections" "http://127.0.0.1:$off_port/hello" "$off_pid"
+  RUN_CONNECTIONS=$latency_connections run lat-off "hello-api /current_time (Kafka off), -c$latency_connections" "http://127.0.0.1:$off_port/current_time?name=Paul" "$off_pid"
+  RUN_CONNECTIONS=$latency_connections run lat-on "hello-api /current_time (Kafka on), -c$latency_connections" "http://127.0.0.1:$on_port/current_time?name=Paul" "$on_pid"
 done
 broker_cpu=$(awk -v a="$(cpu_seconds "$kafka_pid")" -v b="$broker_cpu_before" 'BEGIN {printf "%.1f", a - b}')
 produced=$(($(metric "$on_admin" hello_kafka_events_produced_total) - produced_before))
 dropped_on=$(($(metric "$on_admin" hello_kafka_events_dropped_total) - dropped_before))
-on_requests=$(awk -F'\t' -v s="$seconds" '$1 == "on" {n += $3 * s} END {printf "%d", n}' "$results")
+on_requests=$(awk -F'\t' -v s="$seconds" '$1 == "on" || $1 == "lat-on" {n += $3 * s} END {printf "%d", n}' "$results")
 echo "==> stopping the broker" >&2
 kill -TERM "$kafka_pid"; wait "$kafka_pid" 2>/dev/null || true
 if (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; then echo "bench: the broker still listens" >&2; exit 1; fi
@@ -222,20 +232,23 @@ peak_mib() { # KEY: the highest RSS sampled over the key's rounds
 echo
 echo "hello-api bench on $(nproc) cores, $rounds rounds of wrk -t$threads -c$connections -d${seconds}s, medians, $(date -u +%Y-%m-%d)"
 printf '%-44s %10s %12s %8s %8s %10s %10s %8s\n' run "req/s" "range" "p50 ms" "p99 ms" "CPU µs/req" "peak RSS" "vs nginx"
-nginx_rps=$(median nginx 3)
-for key in nginx nginx-log hello hello-quiet off on off-2 down; do
+for key in nginx nginx-log hello hello-quiet off on off-2 down lat-nginx lat-hello lat-off lat-on; do
+  case $key in lat-*) base=lat-nginx ;; *) base=nginx ;; esac
+  [ "$key" = lat-nginx ] && echo "-- the same at -c$latency_connections (latency at about the same rate):"
   label=$(awk -F'\t' -v k="$key" '$1 == k {print $2; exit}' "$results")
   rps=$(median "$key" 3)
   rss=-
-  case $key in nginx*) ;; *) rss="$(peak_mib "$key") MiB" ;; esac
+  case $key in *nginx*) ;; *) rss="$(peak_mib "$key") MiB" ;; esac
   errors=$(awk -F'\t' -v k="$key" '$1 == k && $8 != "" {print $8}' "$results" | head -1)
   printf '%-44s %10.0f %12s %8s %8s %10s %10s %7.2fx %s\n' "$label" "$rps" "$(range "$key" 3)" "$(median "$key" 4)" "$(median "$key" 5)" "$(median "$key" 6)" "$rss" \
-    "$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN {print a / b}')" "$errors"
+    "$(awk -v a="$rps" -v b="$(median "$base" 3)" 'BEGIN {print a / b}')" "$errors"
 done
 awk -v on="$(median on 3)" -v off="$(median off 3)" -v down="$(median down 3)" -v off2="$(median off-2 3)" \
-  -v con="$(median on 6)" -v coff="$(median off 6)" 'BEGIN {
+  -v con="$(median on 6)" -v coff="$(median off 6)" -v lc="$latency_connections" \
+  -v lon="$(median lat-on 3)" -v loff="$(median lat-off 3)" 'BEGIN {
   printf "Kafka on vs off (/current_time, medians): %+.1f%% req/s, %+.1f%% API CPU per request\n", (on / off - 1) * 100, (con / coff - 1) * 100
-  printf "broker stopped vs Kafka off (the rounds after the stop): %+.1f%% req/s\n", (down / off2 - 1) * 100 }'
+  printf "broker stopped vs Kafka off (the rounds after the stop): %+.1f%% req/s\n", (down / off2 - 1) * 100
+  printf "Kafka on vs off at -c%d: %+.1f%% req/s\n", lc, (lon / loff - 1) * 100 }'
 echo "Kafka-on rounds: ${on_requests} requests, ${produced} events acknowledged (warm-ups included), ${dropped_on} dropped; the broker used ${broker_cpu} CPU s over all rounds"
 echo "after the broker stopped: ${dropped} events dropped (queue full), ${failed} failed (delivery errors)"
 echo "peak RSS (VmHWM, whole run): Kafka off $((hwm_off / 1024)).$(((hwm_off % 1024) * 10 / 1024)) MiB, Kafka on $((hwm_on / 1024)).$(((hwm_on % 1024) * 10 / 1024)) MiB"
