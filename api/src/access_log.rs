@@ -1,24 +1,21 @@
-//! The access log: one line per request, emitted with `tracing` under the
-//! target [`TARGET`] and written by [`AccessLogLayer`], which is built for
-//! volume. Each HTTP worker thread appends its lines to its own buffer (an
-//! uncontended lock); a background thread writes all buffers to stdout every
+//! The access log: one line per request, JSON or text, built for volume.
+//! The handler formats its line straight into its worker thread's buffer
+//! (an uncontended lock; no `tracing` dispatch, no `fmt` machinery for the
+//! common fields); a background thread writes all buffers to stdout every
 //! [`FLUSH_INTERVAL`] in whole lines. A request never waits on the log
 //! reader: when a buffer is full the line is dropped and counted.
 
 use std::cell::RefCell;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::io::Write as _;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
-use tracing_subscriber::layer::{Context, Layer};
-
 use crate::cli::LogFormat;
 
-/// The `tracing` target of access log events.
+/// The `target` field of access log lines (other log lines name a module).
 pub const TARGET: &str = "access";
 /// How often buffered lines reach stdout.
 /// Short, so the buffers stay small (memory) and lines appear promptly.
@@ -35,17 +32,30 @@ struct Shards {
 }
 
 thread_local! {
-    static LOCAL: RefCell<(Option<Shard>, String)> = const { RefCell::new((None, String::new())) };
+    // This thread's buffer (one per HTTP worker), registered on first use.
+    static LOCAL: RefCell<Option<Shard>> = const { RefCell::new(None) };
 }
 
-/// Formats access events (JSON or text) into per-thread buffers.
-pub struct AccessLogLayer {
+/// What one access log line says about a request.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessEntry<'a> {
+    pub request_id: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub status: u16,
+    pub duration_us: u64,
+    pub peer: Option<IpAddr>,
+}
+
+/// Formats access log lines into per-thread buffers.
+pub struct AccessLog {
     format: LogFormat,
     shards: Arc<Shards>,
 }
 
-impl AccessLogLayer {
-    /// The layer, and the thread that flushes it (runs until exit).
+impl AccessLog {
+    /// The log, and the thread that flushes it (runs until exit).
     pub fn start(format: LogFormat) -> Self {
         let shards = Arc::new(Shards::default());
         let flusher = shards.clone();
@@ -64,35 +74,31 @@ impl AccessLogLayer {
         Self { format, shards }
     }
 
-    /// A handle that writes out what is buffered (at exit).
-    pub fn flusher(&self) -> AccessLogFlusher {
-        AccessLogFlusher(self.shards.clone())
+    /// Writes out what is buffered now (at exit).
+    pub fn flush(&self) {
+        flush(&self.shards, &mut Vec::new());
     }
 
-    fn append(&self, line: &str) {
+    /// Appends one line for `entry` to this thread's buffer.
+    pub fn record(&self, entry: &AccessEntry<'_>) {
         LOCAL.with(|local| {
             let mut local = local.borrow_mut();
-            let shard = local.0.get_or_insert_with(|| {
+            let shard = local.get_or_insert_with(|| {
                 let shard: Shard = Arc::default();
                 lock(&self.shards.all).push(Arc::downgrade(&shard));
                 shard
             });
             let mut buffer = lock(shard);
-            if buffer.len() + line.len() > MAX_BUFFER_BYTES {
+            let before = buffer.len();
+            match self.format {
+                LogFormat::Json => write_json(&mut buffer, entry, SystemTime::now()),
+                LogFormat::Text => write_text(&mut buffer, entry, SystemTime::now()),
+            }
+            if buffer.len() > MAX_BUFFER_BYTES {
+                buffer.truncate(before);
                 self.shards.dropped.fetch_add(1, Ordering::Relaxed);
-            } else {
-                buffer.extend_from_slice(line.as_bytes());
             }
         });
-    }
-}
-
-/// Writes the buffered access log lines out now.
-pub struct AccessLogFlusher(Arc<Shards>);
-
-impl AccessLogFlusher {
-    pub fn flush(&self) {
-        flush(&self.0, &mut Vec::new());
     }
 }
 
@@ -130,135 +136,115 @@ fn flush(shards: &Shards, spare: &mut Vec<u8>) {
     let _ = stdout.flush();
 }
 
-impl<S: Subscriber> Layer<S> for AccessLogLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if event.metadata().target() != TARGET {
-            return;
-        }
-        LOCAL.with(|local| {
-            // Reuse this thread's line buffer: no allocation per request.
-            let mut line = std::mem::take(&mut local.borrow_mut().1);
-            line.clear();
-            match self.format {
-                LogFormat::Json => {
-                    line.push_str("{\"timestamp\":\"");
-                    write_rfc3339(&mut line, SystemTime::now());
-                    line.push_str("\",\"level\":\"");
-                    line.push_str(event.metadata().level().as_str());
-                    line.push('"');
-                    event.record(&mut JsonFields { line: &mut line });
-                    line.push_str(",\"target\":\"");
-                    line.push_str(TARGET);
-                    line.push_str("\"}\n");
+/// `{"timestamp":"…","level":"INFO","message":"request","request_id":"…",
+/// "method":"GET","path":"/hello","query":"","status":200,"duration_us":16,
+/// "peer":"127.0.0.1","target":"access"}` and a newline; the same fields,
+/// in the same order, as the other log lines' JSON.
+fn write_json(line: &mut Vec<u8>, entry: &AccessEntry<'_>, now: SystemTime) {
+    line.extend_from_slice(b"{\"timestamp\":\"");
+    write_rfc3339(line, now);
+    line.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"request_id\":");
+    push_json_string(line, entry.request_id);
+    line.extend_from_slice(b",\"method\":");
+    push_json_string(line, entry.method);
+    line.extend_from_slice(b",\"path\":");
+    push_json_string(line, entry.path);
+    line.extend_from_slice(b",\"query\":");
+    push_json_string(line, entry.query);
+    line.extend_from_slice(b",\"status\":");
+    line.extend_from_slice(itoa::Buffer::new().format(entry.status).as_bytes());
+    line.extend_from_slice(b",\"duration_us\":");
+    line.extend_from_slice(itoa::Buffer::new().format(entry.duration_us).as_bytes());
+    if let Some(peer) = entry.peer {
+        line.extend_from_slice(b",\"peer\":\"");
+        write_ip(line, peer);
+        line.push(b'"');
+    }
+    line.extend_from_slice(b",\"target\":\"access\"}\n");
+}
+
+/// `2026-11-21T23:27:08.483216Z  INFO access: request request_id="…"
+/// method="GET" path="/hello" query="" status=200 duration_us=16
+/// peer=127.0.0.1`; strings quoted and escaped, so a path cannot forge a
+/// second line.
+fn write_text(line: &mut Vec<u8>, entry: &AccessEntry<'_>, now: SystemTime) {
+    write_rfc3339(line, now);
+    line.extend_from_slice(b"  INFO access: request");
+    for (name, value) in [
+        ("request_id", entry.request_id),
+        ("method", entry.method),
+        ("path", entry.path),
+        ("query", entry.query),
+    ] {
+        line.push(b' ');
+        line.extend_from_slice(name.as_bytes());
+        line.push(b'=');
+        let _ = write!(ByteWriter(line), "{value:?}");
+    }
+    line.extend_from_slice(b" status=");
+    line.extend_from_slice(itoa::Buffer::new().format(entry.status).as_bytes());
+    line.extend_from_slice(b" duration_us=");
+    line.extend_from_slice(itoa::Buffer::new().format(entry.duration_us).as_bytes());
+    if let Some(peer) = entry.peer {
+        line.extend_from_slice(b" peer=");
+        write_ip(line, peer);
+    }
+    line.push(b'\n');
+}
+
+/// IPv4 by hand (the common case, no `fmt`); IPv6 through `Display`.
+fn write_ip(line: &mut Vec<u8>, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    line.push(b'.');
                 }
-                LogFormat::Text => {
-                    write_rfc3339(&mut line, SystemTime::now());
-                    line.push_str("  ");
-                    line.push_str(event.metadata().level().as_str());
-                    line.push(' ');
-                    line.push_str(TARGET);
-                    line.push(':');
-                    event.record(&mut TextFields { line: &mut line });
-                    line.push('\n');
-                }
-            }
-            self.append(&line);
-            local.borrow_mut().1 = line;
-        });
-    }
-}
-
-struct JsonFields<'a> {
-    line: &'a mut String,
-}
-
-impl JsonFields<'_> {
-    fn key(&mut self, field: &Field) {
-        self.line.push_str(",\"");
-        self.line.push_str(field.name());
-        self.line.push_str("\":");
-    }
-}
-
-impl Visit for JsonFields<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.key(field);
-        push_json_string(self.line, value);
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.key(field);
-        self.line.push_str(if value { "true" } else { "false" });
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.key(field);
-        self.line.push('"');
-        let _ = write!(JsonEscaper(self.line), "{value:?}");
-        self.line.push('"');
-    }
-}
-
-struct TextFields<'a> {
-    line: &'a mut String,
-}
-
-impl Visit for TextFields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.line.push(' ');
-        if field.name() != "message" {
-            self.line.push_str(field.name());
-            self.line.push('=');
-        }
-        let _ = write!(self.line, "{value:?}");
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.line.push(' ');
-        self.line.push_str(field.name());
-        self.line.push('=');
-        // Quoted and escaped: a path cannot forge a second log line.
-        let _ = write!(self.line, "{value:?}");
-    }
-}
-
-/// Writes `value` as a JSON string literal.
-fn push_json_string(line: &mut String, value: &str) {
-    line.push('"');
-    let _ = JsonEscaper(line).write_str(value);
-    line.push('"');
-}
-
-/// Escapes what JSON requires inside a string (quotes, backslash, controls).
-struct JsonEscaper<'a>(&'a mut String);
-
-impl fmt::Write for JsonEscaper<'_> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        for c in text.chars() {
-            match c {
-                '"' => self.0.push_str("\\\""),
-                '\\' => self.0.push_str("\\\\"),
-                '\n' => self.0.push_str("\\n"),
-                '\r' => self.0.push_str("\\r"),
-                '\t' => self.0.push_str("\\t"),
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(self.0, "\\u{:04x}", c as u32);
-                }
-                c => self.0.push(c),
+                line.extend_from_slice(itoa::Buffer::new().format(octet).as_bytes());
             }
         }
+        IpAddr::V6(v6) => {
+            let _ = write!(ByteWriter(line), "{v6}");
+        }
+    }
+}
+
+/// `fmt::Write` into a byte buffer.
+struct ByteWriter<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for ByteWriter<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
         Ok(())
     }
+}
+
+/// Writes `value` as a JSON string literal: quotes, backslash and control
+/// characters escaped; runs of other bytes (UTF-8 included) copied whole.
+fn push_json_string(line: &mut Vec<u8>, value: &str) {
+    line.push(b'"');
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        line.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            let _ = write!(ByteWriter(line), "\\u{byte:04x}");
+        } else {
+            line.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    line.extend_from_slice(&bytes[start..]);
+    line.push(b'"');
 }
 
 thread_local! {
@@ -267,7 +253,7 @@ thread_local! {
 }
 
 /// `2026-11-21T23:27:08.483216Z` (UTC, microseconds).
-pub fn write_rfc3339(line: &mut String, time: SystemTime) {
+fn write_rfc3339(line: &mut Vec<u8>, time: SystemTime) {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     SECOND.with(|second| {
@@ -277,18 +263,15 @@ pub fn write_rfc3339(line: &mut String, time: SystemTime) {
             write_seconds(&mut second.1, secs);
             second.0 = secs;
         }
-        line.push_str(&second.1);
+        line.extend_from_slice(second.1.as_bytes());
     });
-    let micros = since.subsec_micros();
-    let mut digits = [b'0'; 6];
-    let mut rest = micros;
-    for digit in digits.iter_mut().rev() {
+    let mut digits = *b".000000Z";
+    let mut rest = since.subsec_micros();
+    for digit in digits[1..7].iter_mut().rev() {
         *digit = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    line.push('.');
-    line.push_str(std::str::from_utf8(&digits).unwrap_or("000000"));
-    line.push('Z');
+    line.extend_from_slice(&digits);
 }
 
 /// `2026-11-21T23:27:08`.
@@ -322,25 +305,108 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
 
+    fn entry(path: &str) -> AccessEntry<'_> {
+        AccessEntry {
+            request_id: "abc-1",
+            method: "GET",
+            path,
+            query: "name=Bob",
+            status: 200,
+            duration_us: 16,
+            peer: Some(IpAddr::from([127, 0, 0, 1])),
+        }
+    }
+
+    fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::from_micros(1_795_303_628_483_216)
+    }
+
     #[test]
     fn timestamps_are_rfc3339_utc() {
-        let mut line = String::new();
-        write_rfc3339(
-            &mut line,
-            UNIX_EPOCH + Duration::from_micros(1_795_303_628_483_216),
-        );
-        assert_eq!(line, "2026-11-21T23:27:08.483216Z");
+        let mut line = Vec::new();
+        write_rfc3339(&mut line, at());
+        assert_eq!(line, b"2026-11-21T23:27:08.483216Z");
         line.clear();
         write_rfc3339(&mut line, UNIX_EPOCH + Duration::from_secs(951_782_400));
-        assert_eq!(line, "2000-02-29T00:00:00.000000Z");
+        assert_eq!(line, b"2000-02-29T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn json_lines_have_the_log_fields_in_order() {
+        let mut line = Vec::new();
+        write_json(&mut line, &entry("/hello"), at());
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            concat!(
+                r#"{"timestamp":"2026-11-21T23:27:08.483216Z","level":"INFO","message":"request","#,
+                r#""request_id":"abc-1","method":"GET","path":"/hello","query":"name=Bob","#,
+                r#""status":200,"duration_us":16,"peer":"127.0.0.1","target":"access"}"#,
+                "\n"
+            )
+        );
+        let mut line = Vec::new();
+        let v6 = AccessEntry {
+            peer: Some("::1".parse().unwrap()),
+            ..entry("/")
+        };
+        write_json(&mut line, &v6, at());
+        let parsed: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(parsed["peer"], "::1");
+        let unknown = AccessEntry {
+            peer: None,
+            ..entry("/")
+        };
+        line.clear();
+        write_json(&mut line, &unknown, at());
+        let parsed: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert!(parsed.get("peer").is_none(), "{parsed}");
+    }
+
+    #[test]
+    fn text_lines_quote_strings() {
+        let mut line = Vec::new();
+        write_text(&mut line, &entry("/a\"\nb"), at());
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            concat!(
+                r#"2026-11-21T23:27:08.483216Z  INFO access: request request_id="abc-1" method="GET" "#,
+                r#"path="/a\"\nb" query="name=Bob" status=200 duration_us=16 peer=127.0.0.1"#,
+                "\n"
+            )
+        );
     }
 
     #[test]
     fn strings_are_json_escaped() {
-        let mut line = String::new();
-        push_json_string(&mut line, "/a\"b\\c\nd\u{1}é");
-        assert_eq!(line, r#""/a\"b\\c\nd\u0001é""#);
-        let parsed: String = serde_json::from_str(&line).unwrap();
-        assert_eq!(parsed, "/a\"b\\c\nd\u{1}é");
+        let mut line = Vec::new();
+        push_json_string(&mut line, "/a\"b\\c\nd\u{1}é\u{1f}");
+        let text = String::from_utf8(line).unwrap();
+        assert_eq!(text, r#""/a\"b\\c\nd\u0001é\u001f""#);
+        let parsed: String = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, "/a\"b\\c\nd\u{1}é\u{1f}");
+    }
+
+    #[test]
+    fn a_full_buffer_drops_whole_lines_and_counts_them() {
+        let log = AccessLog {
+            format: LogFormat::Json,
+            shards: Arc::default(),
+        };
+        let long = "x".repeat(100_000);
+        for _ in 0..20 {
+            log.record(&entry(&long));
+        }
+        let dropped = log.shards.dropped.load(Ordering::Relaxed);
+        assert!(dropped > 0, "{dropped}");
+        let buffered = LOCAL.with(|local| lock(local.borrow().as_ref().unwrap()).clone());
+        assert!(buffered.len() <= MAX_BUFFER_BYTES);
+        let lines: Vec<&[u8]> = buffered
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(lines.len() as u64 + dropped, 20);
+        for line in lines {
+            serde_json::from_slice::<serde_json::Value>(line).expect("whole JSON lines");
+        }
     }
 }

@@ -1,15 +1,17 @@
-//! Log output on stdout, JSON lines or text. Ordinary logs go through a
-//! background writer thread; access logs through [`AccessLogLayer`]. Either
-//! way a slow log reader never slows a request: lines are dropped instead.
+//! Log output on stdout, JSON lines or text. Ordinary logs go through
+//! `tracing` and a background writer thread; access logs through
+//! [`AccessLog`]. Either way a slow log reader never slows a request: lines
+//! are dropped instead.
+
+use std::sync::Arc;
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, fmt};
 
-use crate::access_log::{self, AccessLogFlusher, AccessLogLayer};
+use crate::access_log::AccessLog;
 use crate::cli::LogFormat;
 
 /// Ordinary log lines waiting for the writer thread; beyond it they are
@@ -18,27 +20,30 @@ use crate::cli::LogFormat;
 /// 128,000 lines costs 4 MiB of resident memory.
 const GENERAL_LOG_QUEUE_LINES: usize = 1024;
 
-/// Flushes every log line still buffered when dropped (at exit).
-pub struct LogGuard {
-    access: AccessLogFlusher,
+/// The log sinks; flushes every line still buffered when dropped (at exit).
+pub struct Logs {
+    /// The access log, when it is on.
+    pub access: Option<Arc<AccessLog>>,
     _general: WorkerGuard,
 }
 
-impl Drop for LogGuard {
+impl Drop for Logs {
     fn drop(&mut self) {
-        self.access.flush();
+        if let Some(access) = &self.access {
+            access.flush();
+        }
     }
 }
 
-/// Installs the global subscriber; keep the guard alive to flush at exit.
-/// `RUST_LOG` overrides the default level (`info`).
-pub fn init(format: LogFormat) -> LogGuard {
+/// Installs the global subscriber and starts the access log (when
+/// `access_log`); keep the result alive to flush at exit. `RUST_LOG`
+/// overrides the default level (`info`).
+pub fn init(format: LogFormat, access_log: bool) -> Logs {
     let (writer, guard) = NonBlockingBuilder::default()
         .buffered_lines_limit(GENERAL_LOG_QUEUE_LINES)
         .lossy(true)
         .finish(std::io::stdout());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let not_access = filter_fn(|metadata| metadata.target() != access_log::TARGET);
     let general = match format {
         LogFormat::Json => fmt::layer()
             .json()
@@ -46,26 +51,18 @@ pub fn init(format: LogFormat) -> LogGuard {
             .with_current_span(false)
             .with_span_list(false)
             .with_writer(writer)
-            .with_filter(not_access)
             .boxed(),
-        LogFormat::Text => fmt::layer()
-            .with_ansi(false)
-            .with_writer(writer)
-            .with_filter(not_access)
-            .boxed(),
+        LogFormat::Text => fmt::layer().with_ansi(false).with_writer(writer).boxed(),
     };
-    let access = AccessLogLayer::start(format);
-    let flusher = access.flusher();
     let installed = tracing_subscriber::registry()
         .with(filter)
         .with(general)
-        .with(access)
         .try_init();
     if let Err(error) = installed {
         eprintln!("hello-api: logging was already set up: {error}");
     }
-    LogGuard {
-        access: flusher,
+    Logs {
+        access: access_log.then(|| Arc::new(AccessLog::start(format))),
         _general: guard,
     }
 }

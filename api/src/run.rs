@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::http::KeepAlive;
 use actix_web::{App, HttpServer, web};
 
+use crate::access_log::AccessLog;
 use crate::cli::Cli;
 use crate::config::{self, Config, ConfigStore};
 use crate::error::Error;
@@ -26,8 +27,8 @@ const KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs `hello-api` until SIGTERM/SIGINT; exit code 0 after a clean stop.
 pub fn run(cli: Cli) -> ExitCode {
-    let _log_guard = logging::init(cli.log_format);
-    let result = actix_web::rt::System::new().block_on(serve(cli));
+    let logs = logging::init(cli.log_format, cli.access_log);
+    let result = actix_web::rt::System::new().block_on(serve(cli, logs.access.clone()));
     match result {
         Ok(()) => {
             tracing::info!("stopped");
@@ -41,7 +42,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn serve(cli: Cli) -> Result<(), Error> {
+async fn serve(cli: Cli, access_log: Option<Arc<AccessLog>>) -> Result<(), Error> {
     let metrics = Arc::new(Metrics::new());
     let store = Arc::new(if cli.config.is_none() && cli.configmap.is_none() {
         tracing::info!("no --config or --configmap: serving the built-in default configuration");
@@ -66,12 +67,7 @@ async fn serve(cli: Cli) -> Result<(), Error> {
             None
         }
     };
-    let state = web::Data::new(AppState::new(
-        store,
-        metrics,
-        events.clone(),
-        cli.access_log,
-    ));
+    let state = web::Data::new(AppState::new(store, metrics, events.clone(), access_log));
     let shutdown_timeout = cli.shutdown_timeout_seconds;
 
     let public_state = state.clone();

@@ -5,6 +5,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::access_log::AccessLog;
 use crate::config::ConfigStore;
 use crate::events::EventSink;
 use crate::metrics::Metrics;
@@ -14,7 +15,7 @@ pub struct AppState {
     pub config: Arc<ConfigStore>,
     pub metrics: Arc<Metrics>,
     pub events: Option<Arc<EventSink>>,
-    pub access_log: bool,
+    pub access_log: Option<Arc<AccessLog>>,
     pub request_ids: RequestIds,
     shutting_down: AtomicBool,
 }
@@ -24,7 +25,7 @@ impl AppState {
         config: Arc<ConfigStore>,
         metrics: Arc<Metrics>,
         events: Option<Arc<EventSink>>,
-        access_log: bool,
+        access_log: Option<Arc<AccessLog>>,
     ) -> Self {
         Self {
             config,

@@ -8,6 +8,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::router::{Answer, RequestParts, route};
+use crate::access_log::AccessEntry;
 use crate::problem;
 use crate::state::AppState;
 
@@ -60,19 +61,16 @@ pub async fn handle(request: HttpRequest, state: web::Data<AppState>) -> HttpRes
     state
         .metrics
         .observe_request(&routed.route, status, elapsed);
-    if state.access_log {
-        let peer = request.peer_addr().map(|a| a.ip());
-        tracing::info!(
-            target: crate::access_log::TARGET,
-            request_id = request_id.as_str(),
-            method = parts.method,
-            path = parts.path,
-            query = parts.query,
+    if let Some(access_log) = &state.access_log {
+        access_log.record(&AccessEntry {
+            request_id: &request_id,
+            method: parts.method,
+            path: parts.path,
+            query: parts.query,
             status,
-            duration_us = elapsed.as_micros() as u64,
-            peer = peer.as_ref().map(tracing::field::display),
-            "request"
-        );
+            duration_us: elapsed.as_micros() as u64,
+            peer: request.peer_addr().map(|a| a.ip()),
+        });
     }
     response
 }
