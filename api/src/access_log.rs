@@ -136,29 +136,49 @@ fn flush(shards: &Shards, spare: &mut Vec<u8>) {
     let _ = stdout.flush();
 }
 
+/// A field's value, written as each format wants it.
+enum Value<'a> {
+    Str(&'a str),
+    Integer(u64),
+    Ip(IpAddr),
+}
+
+/// The fields after the message, in the order the other log lines' JSON
+/// would have them; an unknown peer is left out.
+fn fields<'a>(entry: &AccessEntry<'a>) -> impl Iterator<Item = (&'static str, Value<'a>)> {
+    [
+        ("request_id", Some(Value::Str(entry.request_id))),
+        ("method", Some(Value::Str(entry.method))),
+        ("path", Some(Value::Str(entry.path))),
+        ("query", Some(Value::Str(entry.query))),
+        ("status", Some(Value::Integer(u64::from(entry.status)))),
+        ("duration_us", Some(Value::Integer(entry.duration_us))),
+        ("peer", entry.peer.map(Value::Ip)),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value?)))
+}
+
 /// `{"timestamp":"…","level":"INFO","message":"request","request_id":"…",
 /// "method":"GET","path":"/hello","query":"","status":200,"duration_us":16,
-/// "peer":"127.0.0.1","target":"access"}` and a newline; the same fields,
-/// in the same order, as the other log lines' JSON.
+/// "peer":"127.0.0.1","target":"access"}` and a newline.
 fn write_json(line: &mut Vec<u8>, entry: &AccessEntry<'_>, now: SystemTime) {
     line.extend_from_slice(b"{\"timestamp\":\"");
     write_rfc3339(line, now);
-    line.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"request_id\":");
-    push_json_string(line, entry.request_id);
-    line.extend_from_slice(b",\"method\":");
-    push_json_string(line, entry.method);
-    line.extend_from_slice(b",\"path\":");
-    push_json_string(line, entry.path);
-    line.extend_from_slice(b",\"query\":");
-    push_json_string(line, entry.query);
-    line.extend_from_slice(b",\"status\":");
-    line.extend_from_slice(itoa::Buffer::new().format(entry.status).as_bytes());
-    line.extend_from_slice(b",\"duration_us\":");
-    line.extend_from_slice(itoa::Buffer::new().format(entry.duration_us).as_bytes());
-    if let Some(peer) = entry.peer {
-        line.extend_from_slice(b",\"peer\":\"");
-        write_ip(line, peer);
-        line.push(b'"');
+    line.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\"");
+    for (name, value) in fields(entry) {
+        line.extend_from_slice(b",\"");
+        line.extend_from_slice(name.as_bytes());
+        line.extend_from_slice(b"\":");
+        match value {
+            Value::Str(text) => push_json_string(line, text),
+            Value::Integer(number) => push_integer(line, number),
+            Value::Ip(ip) => {
+                line.push(b'"');
+                write_ip(line, ip);
+                line.push(b'"');
+            }
+        }
     }
     line.extend_from_slice(b",\"target\":\"access\"}\n");
 }
@@ -170,24 +190,17 @@ fn write_json(line: &mut Vec<u8>, entry: &AccessEntry<'_>, now: SystemTime) {
 fn write_text(line: &mut Vec<u8>, entry: &AccessEntry<'_>, now: SystemTime) {
     write_rfc3339(line, now);
     line.extend_from_slice(b"  INFO access: request");
-    for (name, value) in [
-        ("request_id", entry.request_id),
-        ("method", entry.method),
-        ("path", entry.path),
-        ("query", entry.query),
-    ] {
+    for (name, value) in fields(entry) {
         line.push(b' ');
         line.extend_from_slice(name.as_bytes());
         line.push(b'=');
-        let _ = write!(ByteWriter(line), "{value:?}");
-    }
-    line.extend_from_slice(b" status=");
-    line.extend_from_slice(itoa::Buffer::new().format(entry.status).as_bytes());
-    line.extend_from_slice(b" duration_us=");
-    line.extend_from_slice(itoa::Buffer::new().format(entry.duration_us).as_bytes());
-    if let Some(peer) = entry.peer {
-        line.extend_from_slice(b" peer=");
-        write_ip(line, peer);
+        match value {
+            Value::Str(text) => {
+                let _ = write!(ByteWriter(line), "{text:?}");
+            }
+            Value::Integer(number) => push_integer(line, number),
+            Value::Ip(ip) => write_ip(line, ip),
+        }
     }
     line.push(b'\n');
 }
@@ -200,13 +213,18 @@ fn write_ip(line: &mut Vec<u8>, ip: IpAddr) {
                 if i > 0 {
                     line.push(b'.');
                 }
-                line.extend_from_slice(itoa::Buffer::new().format(octet).as_bytes());
+                push_integer(line, octet);
             }
         }
         IpAddr::V6(v6) => {
             let _ = write!(ByteWriter(line), "{v6}");
         }
     }
+}
+
+/// Decimal digits without `fmt`.
+fn push_integer(line: &mut Vec<u8>, value: impl itoa::Integer) {
+    line.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// `fmt::Write` into a byte buffer.
