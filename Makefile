@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-terraform test-terraform-ci bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-argocd test-kstatus test-terraform bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
@@ -13,7 +13,9 @@ help:
 	@echo "make cluster-down   stop every process the test bed started (and the node's pods, mounts, rules)"
 	@echo "make test-node      the node's lifecycle test (its own test bed with a node)"
 	@echo "make test           every test tier (lint, unit, test bed, API contract, Helm chart, terraform)"
-	@echo "make test-terraform terraform-eks: fmt, validate, terraform test, tflint, checkov"
+	@echo "make test-argocd    the Argo CD health check of HelloApi against its fixtures (lua5.1)"
+	@echo "make test-kstatus   kstatus (cli-utils) on HelloApis with hand-written statuses, against the test bed"
+	@echo "make test-terraform terraform-eks: fmt, validate, terraform test, tflint, checkov, apply/destroy against moto"
 	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk; hello-consumer against kcat"
 	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
 	@echo "make up             the whole product on this machine: node, Kafka, images, operator, a HelloApi; prints the URL"
@@ -46,7 +48,7 @@ build:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	for f in testbed/*.sh testbed/tests/*.sh api/*.sh consumer/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
+	for f in testbed/*.sh testbed/tests/*.sh argocd/*.sh api/*.sh consumer/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
 
 # Unit tests and the smoke tests against the test bed, in one cargo run; the
 # test bed is started if needed and stopped again if this target started it.
@@ -76,25 +78,33 @@ test-testbed:
 test-helm:
 	testbed/with-testbed.sh helm/tests/chart.sh
 
+# The Argo CD health check (argocd/hello.dev/HelloApi/health.lua) against its
+# health_test.yaml fixtures, under Debian's lua5.1; no test bed.
+test-argocd:
+	argocd/test-health.sh
+
+# kstatus (cli-utils' status.Compute, testbed/kstatus/) on HelloApis with
+# hand-written statuses, against the test bed's apiserver.
+test-kstatus:
+	testbed/with-testbed.sh testbed/tests/kstatus.sh
+
 # The node: containerd, kubelet, kube-proxy, CoreDNS, pods from buildah-built
 # images (its own test bed with a node; root, one node per machine).
 test-node:
 	testbed/tests/node.sh
 
 # terraform-eks: fmt, init + validate, terraform test (mock provider), tflint,
-# checkov; the tools are built into the test bed cache on first use.
+# checkov, the moto extension's tests, and apply/second plan/destroy of four
+# cases against moto on loopback (the test bed for the server-side dry run
+# of the printed HelloApi and the operator's Fargate check). The tools,
+# including the AWS provider built with only the module's services, are
+# built into the test bed cache on first use.
 test-terraform:
-	testbed/terraform-check.sh
-
-# What `make test` runs: the same checks without building the AWS provider
-# (too heavy for CI's budget, see README); validate and terraform test run
-# when an earlier `make test-terraform` has built it into the cache.
-test-terraform-ci:
-	testbed/terraform-check.sh --no-provider-build
+	testbed/with-testbed.sh testbed/terraform-check.sh
 
 # test-node and test-e2e each start their own test bed with the node, one
 # after the other (a machine has one node).
-test: lint test-rust test-api-contract test-helm test-testbed test-terraform-ci test-node test-e2e
+test: lint test-argocd test-rust test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
 
 # The product on this machine (root): the test bed with its node and Kafka,
 # the three images (built here, no registry), the chart, the sample HelloApi.

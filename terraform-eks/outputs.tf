@@ -164,8 +164,14 @@ output "helloapi_yaml" {
       apiVersion = "v1"
       kind       = "Namespace"
       metadata = {
-        name   = var.hello_namespace
-        labels = { "pod-security.kubernetes.io/enforce" = "restricted" }
+        name = var.hello_namespace
+        labels = {
+          "pod-security.kubernetes.io/enforce" = "restricted"
+          # The AWS Load Balancer Controller injects its readiness gate into
+          # the pods here: a new API pod takes traffic only once the ALB has
+          # registered it, so a rollout never outruns the target group.
+          "elbv2.k8s.aws/pod-readiness-gate-inject" = "enabled"
+        }
       }
     }),
     yamlencode({

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every tool of the local test bed into a versioned cache and reuses it.
 #
-#   testbed/install.sh [kubernetes|etcd|helm|kafka|moto|all]   (default: all)
+#   testbed/install.sh [kubernetes|etcd|helm|kstatus|kafka|moto|all]   (default: all)
 #   testbed/install.sh node          what the node needs (cluster.sh up --node):
 #                                    node-packages, coredns, images
 #   testbed/install.sh node-packages Debian's containerd, runc, CNI plugins, buildah
@@ -13,6 +13,9 @@
 #   testbed/install.sh --print-images                        image names and archives (shell lines)
 #   testbed/install.sh [terraform|terraform-provider-aws|tflint|checkov|terraform-tools]
 #   testbed/install.sh --print-terraform-env                 TF_CLI_CONFIG_FILE, TFLINT_PLUGIN_DIR, PATH
+#   testbed/install.sh kstatus       testbed/kstatus/ (cli-utils' kstatus on a HelloApi); part of all
+#   testbed/install.sh --print-kstatus                       the path of that binary
+#   testbed/install.sh lua           Debian's lua5.1, for the Argo CD health check's tests
 #
 # Each tool lives in $HELLO_TESTBED_CACHE/<tool>-<version>/ and is only built when
 # that directory lacks its `.complete` stamp, so a warm run does nothing. All
@@ -28,7 +31,7 @@ kube_dir=$cache/kubernetes-$KUBERNETES_VERSION
 etcd_dir=$cache/etcd-$ETCD_VERSION
 helm_dir=$cache/helm-$HELM_VERSION
 kafka_dir=$cache/kafka-$KAFKA_VERSION
-moto_dir=$cache/moto-$MOTO_VERSION
+moto_dir=$cache/moto-$MOTO_VERSION-pytest-$PYTEST_VERSION
 coredns_dir=$cache/coredns-$COREDNS_VERSION
 # The images are named after a hash of what goes into them (the sources under
 # testbed/images/ and the CoreDNS version), so an edit rebuilds them.
@@ -36,9 +39,16 @@ images_key=$(cat "$here/images/pause/pause.c" "$here/images/probe/main.go" <(ech
 images_dir=$cache/node-images-$images_key
 image_prefix=localhost/hello-testbed
 terraform_dir=$cache/terraform-$TERRAFORM_VERSION
-tf_aws_dir=$cache/terraform-provider-aws-$TF_AWS_PROVIDER_VERSION
+# The trimmed provider is named after its service lists too, so editing one
+# rebuilds it (and never reuses the directory of a full build).
+tf_aws_key=$(printf '%s\n' "$TF_AWS_PROVIDER_MODULE_VERSION" "$TF_AWS_PROVIDER_SERVICES" "$TF_AWS_PROVIDER_CLIENT_SERVICES" | sha256sum | cut -c1-12)
+tf_aws_dir=$cache/terraform-provider-aws-$TF_AWS_PROVIDER_VERSION-trimmed-$tf_aws_key
 tflint_dir=$cache/tflint-$TFLINT_VERSION-aws-$TFLINT_RULESET_AWS_VERSION
 checkov_dir=$cache/checkov-$CHECKOV_VERSION
+# kstatus is built from the sources in testbed/kstatus/, so its directory is
+# named after a hash of them as well as the cli-utils version: an edit rebuilds.
+kstatus_key=$(cat "$here"/kstatus/*.go "$here/kstatus/go.mod" "$here/kstatus/go.sum" | sha256sum | cut -c1-12)
+kstatus_dir=$cache/kstatus-$CLI_UTILS_VERSION-$kstatus_key
 
 step() { printf '==> testbed install: %s\n' "$*" >&2; }
 fail() { printf 'testbed install FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
@@ -176,6 +186,28 @@ install_helm() {
   finish "$helm_dir"
 }
 
+# testbed/kstatus/: its go.mod and go.sum are in the repository, so the build
+# resolves exactly those modules and writes nothing into the source tree.
+install_kstatus() {
+  [ -f "$kstatus_dir/.complete" ] && return 0
+  need go "kstatus"
+  grep -qE "^[[:space:]]*sigs\.k8s\.io/cli-utils $CLI_UTILS_VERSION\$" "$here/kstatus/go.mod" ||
+    fail "kstatus: go.mod" "testbed/kstatus/go.mod does not require sigs.k8s.io/cli-utils $CLI_UTILS_VERSION (versions.env)"
+  step "kstatus $kstatus_key (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)"
+  begin "$kstatus_dir"
+  mkdir -p "$kstatus_dir.partial/bin"
+  run_step "kstatus: go build" "$kstatus_dir.partial/build.log" \
+    bash -c "cd '$here/kstatus' && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags '-s -w' -o '$kstatus_dir.partial/bin/kstatus' ."
+  finish "$kstatus_dir"
+}
+
+# Lua 5.1, the language of Argo CD's health checks (gopher-lua), for
+# argocd/test.sh.
+install_lua() {
+  install_debian_packages "lua" lua5.1
+  need lua5.1 "lua"
+}
+
 install_kafka() {
   [ -f "$kafka_dir/.complete" ] && return 0
   need mvn "kafka"
@@ -224,22 +256,25 @@ POM
   finish "$kafka_dir"
 }
 
-# install_pip_tool DIR NAME PIP-REQUIREMENT ENTRYPOINT: a PyPI tool in its own
-# venv, with ENTRYPOINT linked into DIR/bin. A venv cannot be moved, so it is
+# install_pip_tool DIR NAME PIP-REQUIREMENTS ENTRYPOINT: a PyPI tool in its own
+# venv (PIP-REQUIREMENTS: one or more, space-separated), with ENTRYPOINT
+# linked into DIR/bin. A venv cannot be moved, so it is
 # built in place; the .complete stamp, written last, marks it usable.
 install_pip_tool() {
-  local dir=$1 name=$2 requirement=$3 entrypoint=$4
+  local dir=$1 name=$2 requirement=$3 entrypoint=$4 requirements
   [ -f "$dir/.complete" ] && return 0
+  read -ra requirements <<<"$requirement"
   need python3 "$name"
   step "$requirement (PyPI)"
   rm -rf "$dir" && mkdir -p "$dir/bin"
   run_step "$name: create venv" "$dir/venv.log" python3 -m venv "$dir/venv"
-  run_step "$name: pip install" "$dir/pip.log" "$dir/venv/bin/pip" install --quiet "$requirement"
+  run_step "$name: pip install" "$dir/pip.log" "$dir/venv/bin/pip" install --quiet "${requirements[@]}"
   ln -s "../venv/bin/$entrypoint" "$dir/bin/$entrypoint"
   touch "$dir/.complete"
 }
 
-install_moto() { install_pip_tool "$moto_dir" moto "moto[server]==$MOTO_VERSION" moto_server; }
+# pytest runs the tests of the moto extension (testbed/moto-ext) in moto's venv.
+install_moto() { install_pip_tool "$moto_dir" moto "moto[server]==$MOTO_VERSION pytest==$PYTEST_VERSION" moto_server; }
 
 # Debian packages for the node. `dpkg -s` first, so a second run costs
 # nothing; apt-get only for what is missing. The installed versions are
@@ -252,8 +287,10 @@ install_node_packages() {
   rec=$(for p in $NODE_DEBIAN_PACKAGES; do printf '%s %s\n' "$p" "$(dpkg-query -W -f '${Version}' "$p")"; done)
   [ "$rec" = "$(cat "$cache/debian-packages.txt" 2>/dev/null)" ] || printf '%s\n' "$rec" >"$cache/debian-packages.txt"
   for p in containerd containerd-shim-runc-v2 runc ctr buildah; do need "$p" "node packages"; done
-  [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/loopback ] && [ -x /usr/lib/cni/portmap ] ||
-    fail "node packages" "the CNI plugins bridge, host-local, loopback, portmap are not in /usr/lib/cni"
+  for p in bridge host-local loopback portmap; do
+    [ -x "/usr/lib/cni/$p" ] ||
+      fail "node packages" "the CNI plugins bridge, host-local, loopback, portmap are not in /usr/lib/cni"
+  done
 }
 
 install_coredns() {
@@ -386,24 +423,84 @@ install_terraform() {
 
 # The AWS provider as a filesystem mirror (unpacked layout), plus a CLI
 # config that installs hashicorp/* from it and never asks the registry.
-# The heaviest build here: see README (terraform-eks, checks) for its cost.
+# Built from the module's real source with only the services in
+# TF_AWS_PROVIDER_SERVICES (versions.env), the way the provider's own
+# generators allow: every other service is marked `exclude = true` in
+# names/data/names_data.hcl (the awsclient and namesconsts generators skip
+# it), its internal/service/<name>/ is removed (the servicepackages
+# generator lists the directories that exist), then `go generate` re-runs
+# those three generators and `go build` builds what is left. See README
+# (terraform-eks, checks) for its cost.
 install_terraform_provider_aws() {
   [ -f "$tf_aws_dir/.complete" ] && return 0
   need go "terraform-provider-aws"
-  step "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION; a long build)"
+  step "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION), services: $TF_AWS_PROVIDER_SERVICES"
   begin "$tf_aws_dir"
-  local goos goarch target
+  local partial=$tf_aws_dir.partial module_dir src goos goarch target keep
+  run_step "terraform-provider-aws: go mod download" "$partial/download.log" \
+    go mod download -json "github.com/hashicorp/terraform-provider-aws@$TF_AWS_PROVIDER_MODULE_VERSION"
+  module_dir=$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' "$partial/download.log")
+  [ -d "$module_dir/names/data" ] || fail "terraform-provider-aws: go mod download" "no module directory in $partial/download.log"
+  src=$partial/src
+  cp -r "$module_dir" "$src" && chmod -R u+w "$src"
+  rm -rf "$src/website" "$src/docs" "$src/examples" "$src/infrastructure"
+  # 1. names_data.hcl: `exclude = true` in each top-level service block
+  #    that is in neither list (blocks that have it already keep theirs).
+  keep=" $TF_AWS_PROVIDER_SERVICES $TF_AWS_PROVIDER_CLIENT_SERVICES "
+  awk -v keep="$keep" '
+    /^service "[^"]*" \{$/ { name = $2; gsub(/"/, "", name); inblock = 1; n = 0; has = 0 }
+    inblock {
+      buf[n++] = $0
+      if ($0 ~ /^  exclude +=/) has = 1
+      if ($0 == "}") {
+        inblock = 0
+        for (i = 0; i < n; i++) {
+          print buf[i]
+          if (i == 0 && !has && index(keep, " " name " ") == 0) print "  exclude = true"
+        }
+      }
+      next
+    }
+    { print }' "$src/names/data/names_data.hcl" >"$partial/names_data.hcl"
+  mv "$partial/names_data.hcl" "$src/names/data/names_data.hcl"
+  local svc
+  for svc in $TF_AWS_PROVIDER_SERVICES $TF_AWS_PROVIDER_CLIENT_SERVICES; do
+    grep -q "^service \"$svc\" {" "$src/names/data/names_data.hcl" ||
+      fail "terraform-provider-aws: services" "'$svc' (versions.env) is not a service in names/data/names_data.hcl"
+  done
+  # 2. Only the registered services keep their package. internal/embed.go
+  #    embeds service/*/smarterr.hcl (error-message config, no code), so
+  #    those files stay.
+  local d
+  for d in "$src"/internal/service/*/; do
+    case " $TF_AWS_PROVIDER_SERVICES " in
+      *" $(basename "$d") "*) ;;
+      *) find "$d" -type f ! -name smarterr.hcl -delete && find "$d" -type d -empty -delete ;;
+    esac
+  done
+  # 3. The generators, with the goimports they run (the x/tools version the
+  #    provider's go.mod requires).
+  local tools_version
+  tools_version=$(sed -n 's/^\tgolang.org\/x\/tools \(v[^ ]*\).*/\1/p' "$src/go.mod")
+  run_step "terraform-provider-aws: goimports" "$partial/goimports.log" \
+    env GOBIN="$partial/tools" CGO_ENABLED=0 go install "golang.org/x/tools/cmd/goimports@$tools_version"
+  run_step "terraform-provider-aws: go generate" "$partial/generate.log" \
+    env PATH="$partial/tools:$PATH" bash -c "cd '$src' && go generate -run '/generate/' ./names ./internal/conns ./internal/provider/sdkv2"
+  # 4. Build; its CPU time, wall time and peak RSS go to build-time.txt.
   goos=$(go env GOOS) goarch=$(go env GOARCH)
-  target=$tf_aws_dir.partial/mirror/registry.terraform.io/hashicorp/aws/$TF_AWS_PROVIDER_VERSION/${goos}_$goarch
+  target=$partial/mirror/registry.terraform.io/hashicorp/aws/$TF_AWS_PROVIDER_VERSION/${goos}_$goarch
   mkdir -p "$target"
-  run_step "terraform-provider-aws: go install" "$tf_aws_dir.partial/build.log" \
-    env GOBIN="$tf_aws_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
-    -ldflags "-s -w -X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$TF_AWS_PROVIDER_VERSION" \
-    "github.com/hashicorp/terraform-provider-aws@$TF_AWS_PROVIDER_MODULE_VERSION"
-  mv "$tf_aws_dir.partial/bin/terraform-provider-aws" "$target/terraform-provider-aws_v${TF_AWS_PROVIDER_VERSION}_x5"
-  rmdir "$tf_aws_dir.partial/bin"
+  local timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -v -o "$partial/build-time.txt")
+  run_step "terraform-provider-aws: go build" "$partial/build.log" \
+    "${timer[@]}" env CGO_ENABLED=0 bash -c "cd '$src' && go build -trimpath \
+      -ldflags '-s -w -X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$TF_AWS_PROVIDER_VERSION' \
+      -o '$target/terraform-provider-aws_v${TF_AWS_PROVIDER_VERSION}_x5' ."
+  # What was built from, for reading later; the 300 MB source goes.
+  cp "$src/names/data/names_data.hcl" "$src/internal/provider/sdkv2/service_packages_gen.go" "$partial/"
+  rm -rf "$src" "$partial/tools"
   # The final path, since the config is read after the rename below.
-  cat >"$tf_aws_dir.partial/terraformrc" <<CONF
+  cat >"$partial/terraformrc" <<CONF
 provider_installation {
   filesystem_mirror {
     path    = "$tf_aws_dir/mirror"
@@ -438,7 +535,8 @@ install_tflint() {
 install_checkov() { install_pip_tool "$checkov_dir" checkov "checkov==$CHECKOV_VERSION" checkov; }
 
 case "${1:-all}" in
-  --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" ;;
+  --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" "$kstatus_dir/bin" ;;
+  --print-kstatus) printf '%s\n' "$kstatus_dir/bin/kstatus" ;;
   --print-kafka-dir) printf '%s\n' "$kafka_dir" ;;
   --print-images) print_images ;;
   --print-coredns-dir) printf '%s\n' "$coredns_dir" ;;
@@ -454,6 +552,8 @@ case "${1:-all}" in
   kubernetes) install_kubernetes ;;
   etcd) install_etcd ;;
   helm) install_helm ;;
+  kstatus) install_kstatus ;;
+  lua) install_lua ;;
   kafka) install_kafka ;;
   moto) install_moto ;;
   terraform) install_terraform ;;
@@ -475,8 +575,9 @@ case "${1:-all}" in
     install_kafka
     install_moto
     install_helm
+    install_kstatus
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kafka|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools)" ;;
 esac

@@ -1,27 +1,28 @@
 #!/usr/bin/env bash
-# Every check of terraform-eks/ (what `make test-terraform` runs):
+# Every check of terraform-eks/ (what `make test-terraform` runs, inside
+# testbed/with-testbed.sh):
 #   1. the compute label in Terraform equals hello_crds::COMPUTE_LABEL
 #   2. terraform fmt -check -recursive
-#   3. terraform init -backend=false && terraform validate (provider from the
-#      filesystem mirror that testbed/install.sh builds)
+#   3. terraform init -backend=false && terraform validate (the AWS provider,
+#      built with only the module's services, from the filesystem mirror
+#      that testbed/install.sh builds)
 #   4. terraform test (mock_provider: no AWS account, no network)
 #   5. tflint with the AWS ruleset
 #   6. checkov, failing on any failed check without an inline skip
+#   7. the tests of testbed/moto-ext (pytest, in moto's venv)
+#   8. testbed/terraform-apply.sh: apply, outputs, second plan and destroy of
+#      four cases against moto (with testbed/moto-ext) on loopback
 # Tools come from testbed/install.sh (versioned cache, built once).
 #
-#   testbed/terraform-check.sh                      all of the above; builds the
-#                                                   AWS provider if it is not cached
-#   testbed/terraform-check.sh --no-provider-build  what `make test` runs: never
-#                                                   builds the provider (too heavy
-#                                                   for CI, see README); steps 3-4
-#                                                   run only when it is cached
+#   testbed/terraform-check.sh            all of the above
+#   testbed/terraform-check.sh --static   steps 1-7 (no test bed needed)
 set -euo pipefail
 
-build_provider=1
+apply=1
 case "${1:-}" in
   "") ;;
-  --no-provider-build) build_provider=0 ;;
-  *) echo "usage: $0 [--no-provider-build]" >&2; exit 2 ;;
+  --static) apply=0 ;;
+  *) echo "usage: $0 [--static]" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,7 +31,9 @@ cd "$root"
 
 fail() { printf 'terraform-check FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
 stage() { printf '==> terraform-check: %s\n' "$*" >&2; }
-timed() { local t=$SECONDS; "$@"; printf '    (%s s)\n' "$((SECONDS - t))" >&2; }
+# The command's status is kept: callers use `timed CMD || fail ...`, where
+# set -e does not stop at a failing CMD inside the function.
+timed() { local t=$SECONDS rc=0; "$@" || rc=$?; printf '    (%s s)\n' "$((SECONDS - t))" >&2; return $rc; }
 
 stage "compute label matches hello_crds::COMPUTE_LABEL"
 rust_label=$(sed -n 's/^pub const COMPUTE_LABEL: &str = "\(.*\)";$/\1/p' crds/src/compute.rs)
@@ -44,20 +47,12 @@ if grep -n "$rust_label" "$module"/*.tf | grep -v '^[^:]*main.tf:[0-9]*:  comput
 fi
 
 stage "tools"
-if [ "$build_provider" = 1 ]; then
-  timed testbed/install.sh terraform-tools
-else
-  timed bash -c 'testbed/install.sh terraform && testbed/install.sh tflint && testbed/install.sh checkov'
-fi
+timed testbed/install.sh terraform-tools
+timed testbed/install.sh moto
 # The CLI config and plugin dir live in the cache; set here only, so nothing
 # outside this script (nor ~/.terraformrc) is used or changed.
 while IFS= read -r line; do export "${line?}"; done < <(testbed/install.sh --print-terraform-env)
-have_provider=1
-if [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
-  [ "$build_provider" = 0 ] || fail "tools" "no CLI config at $TF_CLI_CONFIG_FILE"
-  have_provider=0
-  export TF_CLI_CONFIG_FILE=/dev/null # fmt needs no provider; nothing else runs
-fi
+[ -f "$TF_CLI_CONFIG_FILE" ] || fail "tools" "no CLI config at $TF_CLI_CONFIG_FILE"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 terraform version
 
@@ -72,19 +67,14 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$module" "$work/terraform-eks"
 rm -rf "$work/terraform-eks/.terraform" "$work/terraform-eks/.terraform.lock.hcl"
 
-if [ "$have_provider" = 1 ]; then
-  stage "terraform init -backend=false && terraform validate"
-  timed terraform -chdir="$work/terraform-eks" init -backend=false >"$work/init.log" 2>&1 ||
-    { cat "$work/init.log" >&2; fail "init" "terraform init failed"; }
-  terraform -chdir="$work/terraform-eks" validate -no-color || fail "validate" "terraform validate failed"
+stage "terraform init -backend=false && terraform validate"
+timed terraform -chdir="$work/terraform-eks" init -backend=false >"$work/init.log" 2>&1 ||
+  { cat "$work/init.log" >&2; fail "init" "terraform init failed"; }
+terraform -chdir="$work/terraform-eks" validate -no-color || fail "validate" "terraform validate failed"
 
-  stage "terraform test"
-  timed terraform -chdir="$work/terraform-eks" test -no-color 2>&1 | tee "$work/test.log"
-  grep -q '^Success!' "$work/test.log" || fail "terraform test" "see the failures above"
-else
-  stage "SKIPPED terraform validate and terraform test: the AWS provider is not built (run: make test-terraform)"
-  : >"$work/test.log"
-fi
+stage "terraform test"
+timed terraform -chdir="$work/terraform-eks" test -no-color 2>&1 | tee "$work/test.log"
+grep -q '^Success!' "$work/test.log" || fail "terraform test" "see the failures above"
 
 stage "tflint (AWS ruleset)"
 (cd "$module" && tflint --format compact) || fail "tflint" "see the findings above"
@@ -96,9 +86,18 @@ timed env BC_SKIP_MAPPING=TRUE checkov --directory "$module" --framework terrafo
   --skip-download --download-external-modules false --skip-path tests ||
   fail "checkov" "a failed check above has no inline '#checkov:skip=ID:reason'"
 
+stage "testbed/moto-ext tests (pytest)"
+moto_python=$(testbed/install.sh --print-path | grep '/moto-')/../venv/bin/python
+if ! (cd testbed/moto-ext && timed env PYTHONPATH=. PYTHONDONTWRITEBYTECODE=1 "$moto_python" -m pytest -q -p no:cacheprovider tests) 2>&1 | tee "$work/pytest.log"; then
+  fail "moto-ext tests" "see the failures above"
+fi
+
 tests=$(sed -n 's/^Success! \([0-9]*\) passed, 0 failed\.$/\1/p' "$work/test.log")
-if [ "$have_provider" = 1 ]; then
-  echo "terraform-check: all checks passed (terraform test: $tests runs)"
+pytests=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$work/pytest.log")
+if [ "$apply" = 1 ]; then
+  stage "apply and destroy against moto (testbed/terraform-apply.sh)"
+  timed testbed/terraform-apply.sh || fail "apply" "see testbed/terraform-apply.sh's failure above"
+  echo "terraform-check: all checks passed (terraform test: $tests runs; moto-ext: $pytests tests; apply/destroy: 4 cases)"
 else
-  echo "terraform-check: label, fmt, tflint and checkov passed; validate and terraform test skipped (no AWS provider built)"
+  echo "terraform-check: static checks passed (terraform test: $tests runs; moto-ext: $pytests tests); apply not run (--static)"
 fi

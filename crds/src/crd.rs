@@ -56,6 +56,29 @@ mod tests {
             .flatten()
             .map(|c| c.name.as_str())
             .collect();
-        assert_eq!(columns, ["Ready", "Replicas", "Kafka", "URL", "Age"]);
+        assert_eq!(
+            columns,
+            [
+                "Ready",
+                "Reason",
+                "Replicas",
+                "Up-to-date",
+                "Image",
+                "Kafka",
+                "URL",
+                "Age"
+            ]
+        );
+        let scale = version
+            .subresources
+            .as_ref()
+            .and_then(|s| s.scale.as_ref())
+            .expect("the scale subresource");
+        assert_eq!(scale.spec_replicas_path, ".spec.replicas");
+        assert_eq!(scale.status_replicas_path, ".status.replicas");
+        assert_eq!(
+            scale.label_selector_path.as_deref(),
+            Some(".status.selector")
+        );
     }
 }

@@ -14,10 +14,10 @@ pub use compute::{COMPUTE_LABEL, Compute};
 pub use crd::{crd, crd_yaml};
 pub use kafka::{KafkaAuth, KafkaAuthMechanism, KafkaConsumerSpec, KafkaSpec, SecretReference};
 pub use spec::{
-    BUILTIN_PATHS, HelloApi, HelloApiSpec, IngressScheme, IngressSpec, ResponseSpec,
-    ServiceAccountSpec,
+    BUILTIN_PATHS, DEFAULT_PROGRESS_DEADLINE_SECONDS, HelloApi, HelloApiSpec, IngressScheme,
+    IngressSpec, ResponseSpec, ServiceAccountSpec,
 };
 pub use status::{
     CONDITION_DEGRADED, CONDITION_FARGATE_PROFILE_MATCHED, CONDITION_PROGRESSING, CONDITION_READY,
-    HelloApiStatus,
+    CONDITION_RECONCILING, CONDITION_STALLED, HelloApiStatus, OperandVersion, Versions,
 };

@@ -32,6 +32,13 @@ pub const BUILTIN_PATHS: [&str; 3] = ["/healthcheck", "/current_time", "/api/v1/
     category = "hello",
     namespaced,
     status = "HelloApiStatus",
+    // `kubectl scale hapi` and a HorizontalPodAutoscaler: spec.replicas is the
+    // API's; status.selector selects its pods (for the HPA's metrics).
+    scale(
+        spec_replicas_path = ".spec.replicas",
+        status_replicas_path = ".status.replicas",
+        label_selector_path = ".status.selector"
+    ),
     doc = "A HelloApi: a configurable HTTP API on EKS and, with Kafka, a consumer of its events.",
     printcolumn(
         name = "Ready",
@@ -39,9 +46,25 @@ pub const BUILTIN_PATHS: [&str; 3] = ["/healthcheck", "/current_time", "/api/v1/
         json_path = ".status.conditions[?(@.type==\"Ready\")].status"
     ),
     printcolumn(
+        name = "Reason",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].reason"
+    ),
+    printcolumn(
         name = "Replicas",
         type_ = "string",
         json_path = ".status.replicaSummary"
+    ),
+    printcolumn(
+        name = "Up-to-date",
+        type_ = "integer",
+        json_path = ".status.updatedReplicas"
+    ),
+    printcolumn(
+        name = "Image",
+        type_ = "string",
+        json_path = ".status.versions.api[0].image",
+        priority = 1
     ),
     printcolumn(name = "Kafka", type_ = "string", json_path = ".status.kafkaTopic"),
     printcolumn(name = "URL", type_ = "string", json_path = ".status.url"),
@@ -101,6 +124,14 @@ pub struct HelloApiSpec {
     /// 500m/128Mi limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
+
+    /// Seconds a rollout may go without progress before the HelloApi reports
+    /// it failed (`Stalled`; the Deployments' `progressDeadlineSeconds`). The
+    /// pods' reason (an image that does not pull, a crash loop) shows in
+    /// `Degraded` long before.
+    #[serde(default = "default_progress_deadline_seconds")]
+    #[schemars(range(min = 30, max = 3600))]
+    pub progress_deadline_seconds: i32,
 
     /// Kafka (MSK) settings. Absent: no events and no consumer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,6 +231,15 @@ impl Default for IngressSpec {
 
 fn default_replicas() -> i32 {
     2
+}
+
+/// Five minutes: a Fargate pod's start (capacity, image pull, readiness)
+/// takes one to two minutes, so a healthy rollout never trips it, and a
+/// broken one is reported failed in half the Deployment default (600 s).
+pub const DEFAULT_PROGRESS_DEADLINE_SECONDS: i32 = 300;
+
+fn default_progress_deadline_seconds() -> i32 {
+    DEFAULT_PROGRESS_DEADLINE_SECONDS
 }
 
 fn default_greeting() -> String {

@@ -222,12 +222,14 @@ for v in list watch; do may $v helloapis.hello.dev $samples_ns || missing+=" $v/
 may patch helloapis.hello.dev $samples_ns status || missing+=" patch/helloapis/status"
 may update helloapis.hello.dev $samples_ns finalizers || missing+=" update/helloapis/finalizers"
 for v in create patch; do may $v events.events.k8s.io $samples_ns || missing+=" $v/events"; done
+for v in list watch; do may $v pods $samples_ns || missing+=" $v/pods"; done
+may list replicasets.apps $samples_ns || missing+=" list/replicasets"
 may create leases.coordination.k8s.io $ops || missing+=" create/leases"
 for v in get update; do may $v leases.coordination.k8s.io/hello-operator $ops || missing+=" $v/lease"; done
 check "the operator's ServiceAccount may do all the operator does${missing:+ (missing:$missing)}" [ -z "$missing" ]
 extra=
 for vr in "update deployments.apps" "update configmaps" "delete configmaps" "delete services" \
-  "delete roles.rbac.authorization.k8s.io" "get secrets" "list secrets" "list pods" "get helloapis.hello.dev" \
+  "delete roles.rbac.authorization.k8s.io" "get secrets" "list secrets" "get pods" "delete pods" "watch replicasets.apps" "get helloapis.hello.dev" \
   "update helloapis.hello.dev" "delete helloapis.hello.dev" "patch helloapis.hello.dev" "create events" "list nodes"; do
   may $vr $samples_ns && extra+=" ${vr// //}"
 done

@@ -6,16 +6,18 @@ use std::sync::Arc;
 use futures::StreamExt;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::{Controller, controller, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use tracing::{debug, info, warn};
 
 use crate::Context;
+use crate::build::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
 use crate::leader::LeaderElector;
 use crate::reconcile::{error_policy, helloapis, reconcile};
 
@@ -46,7 +48,8 @@ impl Options {
 pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     let ns = options.namespace.as_deref();
     // Owned objects are watched by label, so the cache holds only ours.
-    let owned = watcher::Config::default().labels("app.kubernetes.io/managed-by=hello-operator");
+    let managed = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
+    let owned = watcher::Config::default().labels(&managed);
     Controller::new(
         helloapis(client.clone(), ns),
         watcher::Config::default().any_semantic(),
@@ -58,7 +61,13 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     .owns(scoped::<Deployment>(&client, ns), owned.clone())
     .owns(scoped::<Service>(&client, ns), owned.clone())
     .owns(scoped::<Ingress>(&client, ns), owned.clone())
-    .owns(scoped::<PodDisruptionBudget>(&client, ns), owned)
+    .owns(scoped::<PodDisruptionBudget>(&client, ns), owned.clone())
+    // Pods only wake their HelloApi: a pod that cannot pull its image or
+    // keeps crashing changes no field of its Deployment.
+    .watches(scoped::<Pod>(&client, ns), owned, |pod: Pod| {
+        let name = pod.metadata.labels.as_ref()?.get(INSTANCE_LABEL)?.clone();
+        Some(ObjectRef::new(&name).within(pod.metadata.namespace.as_deref()?))
+    })
     .with_config(controller::Config::default().concurrency(options.max_concurrent_reconciles))
     .shutdown_on_signal()
     .run(reconcile, error_policy, ctx)

@@ -418,9 +418,10 @@ async fn deleting_the_helloapi_removes_what_it_created() {
 #[tokio::test]
 async fn a_helloapi_that_does_not_deserialize_does_not_stop_the_watch() {
     let mut h = Harness::start().await;
-    // The apiserver accepts a status.replicas beyond i32 (the schema's
-    // `format: int32` is not enforced), which the operator cannot read:
-    // a value another client or an older operator might have written.
+    // The apiserver accepts a status.readyReplicas beyond i32 (the schema's
+    // `format: int32` is not enforced; it is for status.replicas, the scale
+    // subresource's path), which the operator cannot read: a value another
+    // client or an older operator might have written.
     h.apply("unreadable", json!({"replicas": 1})).await;
     h.exists::<Deployment>("unreadable").await;
     h.stop_operator();
@@ -429,7 +430,7 @@ async fn a_helloapi_that_does_not_deserialize_does_not_stop_the_watch() {
         .patch_status(
             "unreadable",
             &PatchParams::default(),
-            &Patch::Merge(json!({"status": {"replicas": 5_000_000_000_i64}})),
+            &Patch::Merge(json!({"status": {"readyReplicas": 5_000_000_000_i64}})),
         )
         .await
         .expect("write an unreadable status");
@@ -462,7 +463,7 @@ async fn a_helloapi_that_does_not_deserialize_does_not_stop_the_watch() {
         .patch_status(
             "unreadable",
             &PatchParams::default(),
-            &Patch::Merge(json!({"status": {"replicas": 0}})),
+            &Patch::Merge(json!({"status": {"readyReplicas": 0}})),
         )
         .await
         .expect("repair the status");
@@ -471,4 +472,42 @@ async fn a_helloapi_that_does_not_deserialize_does_not_stop_the_watch() {
             .is_some_and(|s| s.observed_generation.is_some() && s.replicas == 1)
     })
     .await;
+}
+
+/// `kubectl scale hapi` writes the scale subresource; the operator carries
+/// it to the Deployment, and the subresource shows the pods' selector.
+#[tokio::test]
+async fn the_scale_subresource_scales_the_deployment_through_the_operator() {
+    let h = Harness::start().await;
+    h.apply("demo", json!({"replicas": 2})).await;
+    h.exists::<Deployment>("demo").await;
+    let helloapis = h.api::<hello_crds::HelloApi>();
+    helloapis
+        .patch_scale(
+            "demo",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 4}})),
+        )
+        .await
+        .expect("patch the scale subresource");
+    h.until::<Deployment, _>("demo", "the Deployment at 4 replicas", |d| {
+        d.and_then(|d| d.spec.as_ref()?.replicas) == Some(4)
+    })
+    .await;
+    let selector = "app.kubernetes.io/instance=demo,app.kubernetes.io/name=api";
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let scale = helloapis.get_scale("demo").await.expect("get scale");
+        let status = scale.status.unwrap_or_default();
+        if scale.spec.and_then(|s| s.replicas) == Some(4)
+            && status.selector.as_deref() == Some(selector)
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the scale subresource shows 4 replicas and the selector: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -48,6 +48,10 @@ run "outputs_are_ready_to_use" {
     error_message = "The printed YAML creates the Fargate namespace first."
   }
   assert {
+    condition     = yamldecode(split("---\n", output.helloapi_yaml)[0]).metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+    error_message = "The namespace asks the AWS Load Balancer Controller for its pod readiness gate (rollouts wait for ALB registration)."
+  }
+  assert {
     condition = (yamldecode(split("---\n", output.helloapi_yaml)[1]).apiVersion == "hello.dev/v1alpha1"
       && yamldecode(split("---\n", output.helloapi_yaml)[1]).kind == "HelloApi"
       && yamldecode(split("---\n", output.helloapi_yaml)[1]).spec.compute == "fargate"

@@ -16,6 +16,7 @@
 # Prints "N passed, N failed". HELLO_E2E_KEEP=1 keeps the test bed running.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+repo=$(cd "$here/.." && pwd)
 
 . "$here/tests/lib.sh"
 
@@ -87,45 +88,22 @@ check "kubectl logs of the consumer shows Hello, $who!" \
   eventually 90 bash -c "kubectl logs -n $ns deployment/$name-consumer | grep -F 'Hello, $who!'"
 
 # ---------------------------------------------------------------- a patch under load
-# A client loop (a new connection per request, so kube-proxy spreads them over
-# both pods) records each answer with its time; the patch is timed too.
-cat >"$dir/client.py" <<'PY'
-import http.client, sys, threading, time, urllib.parse
-url, out, stop = sys.argv[1], sys.argv[2], sys.argv[3]
-u = urllib.parse.urlparse(url)
-lock = threading.Lock()
-f = open(out, "w")
-def loop():
-    import os
-    while not os.path.exists(stop):
-        t = time.time()
-        try:
-            c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
-            c.request("GET", "/hello")
-            r = c.getresponse()
-            body = r.read().decode()
-            c.close()
-            line = f"{t:.3f} {r.status} {body}"
-        except Exception as e:
-            line = f"{t:.3f} ERR {e!r}"
-        with lock:
-            f.write(line + "\n")
-        time.sleep(0.02)
-threads = [threading.Thread(target=loop) for _ in range(2)]
-for th in threads: th.start()
-for th in threads: th.join()
-f.close()
-PY
+# The client loop (testbed/tests/load_client.py: a new connection per
+# request, so kube-proxy spreads them over both pods) records each answer
+# with its time; the patch is timed too.
+client_loop() { # LOG STOP [THREADS] [PATH]: in the background; $client is its pid
+  rm -f "$2"
+  python3 "$here/tests/load_client.py" run "$HELLO_URL" "$1" "$2" "${3:-4}" "${4:-/hello}" &
+  client=$!
+  # Go on only once the loop answers (python starts slowly on a loaded
+  # machine): at least 50 answers logged, within 30 s.
+  for _ in $(seq 1 150); do
+    [ "$(wc -l 2>/dev/null <"$1" || echo 0)" -ge 50 ] && break
+    sleep 0.2
+  done
+}
 msg="Patched by e2e $RANDOM"
-rm -f "$dir/client.stop"
-python3 "$dir/client.py" "$HELLO_URL" "$dir/client.log" "$dir/client.stop" &
-client=$!
-# The patch goes in only once the loop is answering (python starts slowly on
-# a loaded machine): at least 50 answers logged, within 30 s.
-for _ in $(seq 1 150); do
-  [ "$(wc -l 2>/dev/null <"$dir/client.log" || echo 0)" -ge 50 ] && break
-  sleep 0.2
-done
+client_loop "$dir/client.log" "$dir/client.stop" 2
 t_patch=$(date +%s.%N)
 kubectl patch hapi "$name" -n "$ns" --type merge -p "{\"spec\":{\"responses\":{\"/hello\":{\"message\":\"$msg\"}}}}" >/dev/null
 # Observation window after the patch: three times the 2 s the checks allow,
@@ -140,7 +118,7 @@ total = failed = 0
 last_old = None
 first_new = None
 for line in open(log):
-    t, status, body = line.rstrip("\n").split(" ", 2)
+    t, _, status, body = line.rstrip("\n").split(" ", 3)
     t = float(t); total += 1
     if status != "200":
         failed += 1; continue
@@ -161,6 +139,220 @@ check "the new message is served within 2 s of the patch (first after ${first}s)
   python3 -c "import sys; sys.exit(not ('$first' != '-' and float('$first') <= 2.0))"
 check "  and the old one is gone from every pod within 2 s (last after ${settled}s)" \
   python3 -c "import sys; sys.exit(not (float('$settled') <= 2.0))"
+
+# ---------------------------------------------------------------- rollouts under load
+# Each rollout runs to completion under the client loop (4 threads): the
+# pods drain before they stop (readiness off, then the drain delay, then a
+# graceful stop), so no request may fail. Printed: requests, failures, the
+# longest request, and how long the rollout took.
+api_pods="app.kubernetes.io/instance=$name,app.kubernetes.io/name=api"
+pod_names() { # SELECTOR [NAMESPACE]
+  kubectl get pods -n "${2:-$ns}" -l "$1" -o jsonpath='{.items[*].metadata.name}'
+}
+serving() { # the HelloApi's current generation serves
+  [ "$(kubectl get hapi "$name" -n "$ns" -o jsonpath='{.status.observedGeneration} {.status.conditions[?(@.type=="Ready")].status}')" = \
+    "$(kubectl get hapi "$name" -n "$ns" -o jsonpath='{.metadata.generation}') True" ]
+}
+replaced() { # SELECTOR OLD_PODS [NAMESPACE]: none of OLD_PODS is left (terminating ones included), and the HelloApi serves
+  local now p
+  now=" $(pod_names "$1" "${3:-$ns}") "
+  for p in $2; do [[ $now == *" $p "* ]] && { echo "still there: $p"; return 1; }; done
+  serving
+}
+rollouts=
+under_load() { # WHAT NAMESPACE SELECTOR CMD...: CMD starts a rollout of the pods SELECTOR selects there
+  local what=$1 pods_ns=$2 selector=$3 log=$dir/load-$((++load_runs)).log before start took total fails longest
+  shift 3
+  before=$(pod_names "$selector" "$pods_ns")
+  client_loop "$log" "$log.stop" 4
+  start=$SECONDS
+  "$@" >"$log.cmd" 2>&1 || { bad "$what: $* failed"; sed 's/^/     /' "$log.cmd" | head -5; }
+  eventually 300 replaced "$selector" "$before" "$pods_ns" || echo "    $what: not finished after 300 s: $out"
+  took=$((SECONDS - start))
+  touch "$log.stop"
+  wait "$client"
+  read -r total fails longest < <(python3 "$here/tests/load_client.py" summary "$log")
+  rollouts+=$(printf '\n    | %s | %s | %s | %s ms | %s s |' "$what" "$total" "$fails" "$longest" "$took")
+  check "$what: 0 of $total requests failed (longest $longest ms, rollout $took s)" \
+    bash -c "[ '$fails' = 0 ] && [ '$total' -gt 100 ]"
+  [ "$fails" = 0 ] || python3 "$here/tests/load_client.py" summary "$log" | tail -n +2 | sed 's/^/     /'
+}
+load_runs=0
+generation() { kubectl get hapi "$name" -n "$ns" -o jsonpath='{.metadata.generation}'; }
+
+under_load "kubectl rollout restart deployment/$name" "$ns" "$api_pods" \
+  kubectl rollout restart "deployment/$name" -n "$ns"
+
+under_load "a change of spec.resources" "$ns" "$api_pods" \
+  kubectl patch hapi "$name" -n "$ns" --type merge \
+  -p '{"spec":{"resources":{"requests":{"cpu":"60m","memory":"40Mi"},"limits":{"cpu":"500m","memory":"128Mi"}}}}'
+check "  the API pods run with the new requests" \
+  bash -c "[ \"\$(kubectl get deployment $name -n $ns -o jsonpath='{.spec.template.spec.containers[0].resources.requests.cpu}')\" = 60m ]"
+
+# A second tag of the same image, as a registry would hold for a release.
+second_api_image=${API_IMAGE%:*}:e2e-second
+ctr -n k8s.io images tag --force "$API_IMAGE" "$second_api_image" >/dev/null
+helm_upgrade() { # helm upgrade of the operator, keeping up.sh's values
+  helm upgrade hello-operator "$repo/helm/hello-operator" -n hello-system --reuse-values --wait --timeout 180s "$@"
+}
+operator_pods="app.kubernetes.io/name=hello-operator"
+under_load "helm upgrade to a new default API image (the operator rolls every HelloApi without spec.image)" "$ns" "$api_pods" \
+  helm_upgrade --set "images.api.tag=e2e-second"
+check "  the API pods run the operator's new default image $second_api_image" \
+  bash -c "[ \"\$(kubectl get deployment $name -n $ns -o jsonpath='{.spec.template.spec.containers[0].image}')\" = '$second_api_image' ]"
+check "  status.versions names it, with the digest the kubelet reports" \
+  bash -c "kubectl get hapi $name -n $ns -o jsonpath='{.status.versions.api[0].image} {.status.versions.api[0].imageID} {.status.versions.api[0].readyReplicas}' | grep -E '^$second_api_image [^ ]*sha256:[0-9a-f]{64} 2$'"
+
+under_load "a change of spec.image to another tag" "$ns" "$api_pods" \
+  kubectl patch hapi "$name" -n "$ns" --type merge -p "{\"spec\":{\"image\":\"$API_IMAGE\"}}"
+check "  the API pods run $API_IMAGE" \
+  bash -c "[ \"\$(kubectl get deployment $name -n $ns -o jsonpath='{.spec.template.spec.containers[0].image}')\" = '$API_IMAGE' ]"
+
+# The operator itself rolls while the HelloApi is edited, once a second: the
+# Lease passes to a new pod, the last edit is what the ConfigMap holds, and
+# there is one of each child.
+holder() { kubectl get lease hello-operator -n hello-system -o jsonpath='{.spec.holderIdentity}'; }
+holder_before=$(holder)
+edit_loop() { # edits /edited until $dir/edits.stop exists; the last value is in $dir/edits.last
+  local i=0
+  until [ -e "$dir/edits.stop" ]; do
+    i=$((i + 1))
+    kubectl patch hapi "$name" -n "$ns" --type merge -p "{\"spec\":{\"responses\":{\"/edited\":{\"message\":\"edit $i\"}}}}" >/dev/null &&
+      echo "edit $i" >"$dir/edits.last"
+    sleep 1
+  done
+}
+rm -f "$dir/edits.stop"
+edit_loop &
+editor=$!
+before_ops=$(pod_names "$operator_pods" hello-system)
+under_load "helm upgrade that rolls the operator, with an edit a second" hello-system "$operator_pods" \
+  helm_upgrade --set "podAnnotations.e2e-roll=r$RANDOM"
+touch "$dir/edits.stop"
+wait "$editor"
+last_edit=$(cat "$dir/edits.last")
+holder_after=$(holder)
+check "  the Lease passed from $holder_before to a new pod ($holder_after)" \
+  bash -c "[ -n '$holder_after' ] && [ '$holder_after' != '$holder_before' ] && ! [[ ' $before_ops ' == *' $holder_after '* ]]"
+check "  no edit is lost: the API answers the last one ($last_edit)" \
+  eventually 30 bash -c "curl -fsS --max-time 3 $HELLO_URL/edited | grep -qF '\"$last_edit\"'"
+check "  one of each child, no duplicate" \
+  bash -c "[ \"\$(kubectl get deployments,services,configmaps,serviceaccounts,roles,rolebindings,poddisruptionbudgets -n $ns -l app.kubernetes.io/instance=$name -o name | sort | tr '\n' ' ')\" = 'configmap/$name-responses deployment.apps/$name deployment.apps/$name-consumer poddisruptionbudget.policy/$name role.rbac.authorization.k8s.io/$name rolebinding.rbac.authorization.k8s.io/$name service/$name serviceaccount/$name serviceaccount/$name-consumer ' ]"
+
+# The consumer rolls while /current_time events flow: every event the API
+# accepted shows in the log of the old or of the new consumer pod.
+consumer_pods="app.kubernetes.io/instance=$name,app.kubernetes.io/name=consumer"
+old_consumers=$(pod_names "$consumer_pods")
+for p in $old_consumers; do kubectl logs -f -n "$ns" "$p" >"$dir/consumer-$p.log" 2>&1 & done
+client_loop "$dir/events.log" "$dir/events.stop" 2 "/current_time?name=Roll{n}"
+start=$SECONDS
+kubectl rollout restart "deployment/$name-consumer" -n "$ns" >/dev/null
+check "the consumer rolls while events flow" eventually 180 replaced "$consumer_pods" "$old_consumers"
+took=$((SECONDS - start))
+# Events keep flowing a little after the new pod took over.
+sleep_until_lines() { # LOG: until 100 more lines, at most 30 s
+  local n i
+  n=$(wc -l <"$1")
+  for i in $(seq 1 150); do [ "$(wc -l <"$1")" -ge $((n + 100)) ] && return; sleep 0.2; done
+}
+sleep_until_lines "$dir/events.log"
+touch "$dir/events.stop"
+wait "$client"
+all_events_logged() {
+  python3 - "$dir/events.log" "$dir"/consumer-*.log <(kubectl logs -n "$ns" -l "$consumer_pods" --tail=-1 --prefix=false) <<'PY'
+import json, re, sys
+sent = set()
+for line in open(sys.argv[1]):
+    _, _, status, body = line.rstrip("\n").split(" ", 3)
+    if status == "200":
+        sent.add(json.loads(body)["message"])
+logged = set()
+for path in sys.argv[2:]:
+    logged.update(re.findall(r"Hello, Roll[0-9]+!", open(path).read()))
+missing = sorted(sent - logged)
+print(f"{len(sent)} events accepted, {len(missing)} not in the consumers' logs {missing[:5]}")
+sys.exit(1 if missing or not sent else 0)
+PY
+}
+check "  every accepted event is in the old or the new consumer's log (at least once; rollout $took s)" eventually 60 all_events_logged
+echo "    $out"
+wait 2>/dev/null
+
+echo "    rollouts under load (4 threads, a new connection per request):"
+echo "    | rollout | requests | failed | longest request | took |"
+echo "    |---|---|---|---|---|$rollouts"
+
+# ---------------------------------------------------------------- kubectl scale
+check "kubectl scale hapi $name --replicas=3" kubectl scale hapi "$name" -n "$ns" --replicas=3
+check "  the operator scales its Deployment to 3, and the HelloApi serves 3" \
+  eventually 90 bash -c "[ \"\$(kubectl get deployment $name -n $ns -o jsonpath='{.spec.replicas}')\" = 3 ] && [ \"\$(kubectl get hapi $name -n $ns -o jsonpath='{.status.replicas} {.status.conditions[?(@.type==\"Ready\")].status}')\" = '3 True' ]"
+check "  kubectl get --subresource=scale shows 3 and the pods' selector" \
+  bash -c "kubectl get hapi $name -n $ns --subresource=scale -o jsonpath='{.spec.replicas} {.status.replicas} {.status.selector}' | grep -qx '3 3 app.kubernetes.io/instance=$name,app.kubernetes.io/name=api'"
+kubectl apply -n "$ns" -f - >/dev/null <<YAML
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: $name}
+spec:
+  scaleTargetRef: {apiVersion: hello.dev/v1alpha1, kind: HelloApi, name: $name}
+  minReplicas: 2
+  maxReplicas: 4
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}]
+YAML
+check "  a HorizontalPodAutoscaler can target the HelloApi (AbleToScale)" \
+  eventually 60 bash -c "kubectl get hpa $name -n $ns -o jsonpath='{.status.conditions[?(@.type==\"AbleToScale\")].status}' | grep -qx True"
+kubectl delete hpa "$name" -n "$ns" >/dev/null 2>&1
+kubectl scale hapi "$name" -n "$ns" --replicas=2 >/dev/null
+check "  scaled back to 2, the HelloApi serves 2" \
+  eventually 90 bash -c "[ \"\$(kubectl get hapi $name -n $ns -o jsonpath='{.status.replicas} {.status.observedGeneration} {.status.conditions[?(@.type==\"Ready\")].status}')\" = \"2 \$(kubectl get hapi $name -n $ns -o jsonpath='{.metadata.generation}') True\" ]"
+
+# ---------------------------------------------------------------- status that GitOps tools read
+# kstatus (sigs.k8s.io/cli-utils, what Flux uses; testbed/kstatus/) on the
+# operator's real statuses: the ready HelloApi is Current; a rollout to an
+# image that does not pull is InProgress, then Failed past its progress
+# deadline, never Current, while the old pod keeps serving.
+check "kstatus reads the ready HelloApi Current" bash -c "kstatus -n $ns $name | grep -q '^Current:'"
+stuck=stuck
+kubectl apply -n "$ns" -f - >/dev/null <<YAML
+apiVersion: hello.dev/v1alpha1
+kind: HelloApi
+metadata: {name: $stuck}
+spec:
+  replicas: 1
+  compute: nodes
+  progressDeadlineSeconds: 30
+  ingress: {enabled: false}
+  responses: {/hello: {message: still serving}}
+YAML
+# kstatus calls an object with no status at all Current (README, kstatus):
+# the watch starts once the operator has written the first one.
+has_status() { [ -n "$(kubectl get hapi "$stuck" -n "$ns" -o jsonpath='{.status.observedGeneration}')" ]; }
+eventually 30 has_status
+check "kstatus reads a new HelloApi InProgress, then Current once it serves" \
+  bash -c "kstatus -n $ns $stuck --watch --until Current --timeout 120s >'$dir/kstatus-new.log' && grep -q 'InProgress' '$dir/kstatus-new.log'"
+sed 's/^/     /' "$dir/kstatus-new.log" | head -5
+bad_image=localhost/hello/hello-api:does-not-exist
+kubectl patch hapi "$stuck" -n "$ns" --type merge -p "{\"spec\":{\"image\":\"$bad_image\"}}" >/dev/null
+t_bad=$SECONDS
+kstatus -n "$ns" "$stuck" --watch --until Failed --timeout 180s >"$dir/kstatus-stuck.log" 2>&1 &
+watcher=$!
+degraded_pull() { degraded | grep "^True ImagePullBackOff .*image $bad_image cannot be pulled"; }
+degraded() { kubectl get hapi "$stuck" -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Degraded")].status} {.status.conditions[?(@.type=="Degraded")].reason} {.status.conditions[?(@.type=="Degraded")].message}'; }
+check "an image that does not pull: Degraded=True ImagePullBackOff naming the image, within 60 s" \
+  eventually 60 degraded_pull
+echo "    Degraded after $((SECONDS - t_bad)) s: $(degraded)"
+stuck_ip=$(kubectl get service "$stuck" -n "$ns" -o jsonpath='{.spec.clusterIP}')
+check "  the old pod keeps serving, and the status says so" \
+  bash -c "curl -fsS --max-time 3 http://$stuck_ip/hello | grep -q 'still serving' && kubectl get hapi $stuck -n $ns -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}' | grep -q 'of the previous spec keep serving'"
+wait "$watcher"
+rc=$?
+check "kstatus reads it InProgress, then Failed past the 30 s deadline, never Current (after $((SECONDS - t_bad)) s)" \
+  bash -c "[ $rc = 0 ] && grep -q 'InProgress' '$dir/kstatus-stuck.log' && grep -q 'Failed' '$dir/kstatus-stuck.log' && ! grep -q 'Current' '$dir/kstatus-stuck.log'"
+sed 's/^/     /' "$dir/kstatus-stuck.log" | head -6
+check "  and the HelloApi says Stalled=True ProgressDeadlineExceeded" \
+  bash -c "kubectl get hapi $stuck -n $ns -o jsonpath='{.status.conditions[?(@.type==\"Stalled\")].status} {.status.conditions[?(@.type==\"Stalled\")].reason}' | grep -qx 'True ProgressDeadlineExceeded'"
+check "  the Argo CD health check reads the live object Degraded" \
+  bash -c "kubectl get hapi $stuck -n $ns -o yaml > '$dir/stuck.yaml' && python3 '$repo/argocd/lua_health.py' eval '$repo/argocd/hello.dev/HelloApi' '$dir/stuck.yaml' | grep -q '^Degraded'"
+kubectl delete hapi "$stuck" -n "$ns" --wait=false >/dev/null
 
 # ---------------------------------------------------------------- exec, port-forward
 check "kubectl exec runs hello-api --version in an API pod" \

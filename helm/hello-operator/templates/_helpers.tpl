@@ -67,6 +67,9 @@ operator's code uses; nothing else, no wildcards:
 - configmaps get/list/watch also let the operator create each HelloApi's Role,
   which grants exactly those verbs (RBAC escalation check).
 - events.k8s.io events: create, patch (the event recorder; patch for a series).
+- pods: list, watch (a pod that cannot start wakes its HelloApi, and the
+  status names its reason and the images the ready pods run); replicasets:
+  list (which pods run the Deployment's newest revision). Read only.
 */}}
 {{- define "hello-operator.rules" -}}
 - apiGroups: [hello.dev]
@@ -99,4 +102,10 @@ operator's code uses; nothing else, no wildcards:
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list, watch]
+- apiGroups: [apps]
+  resources: [replicasets]
+  verbs: [list]
 {{- end -}}

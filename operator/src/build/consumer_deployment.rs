@@ -13,6 +13,8 @@ use super::{kafka_env, pod};
 /// inside the pod's terminationGracePeriodSeconds (30), so the kubelet
 /// never needs SIGKILL for a healthy consumer.
 pub const SHUTDOWN_TIMEOUT_SECONDS: i64 = 20;
+/// The consumer's grace period: its shutdown timeout and a margin.
+pub const TERMINATION_GRACE_SECONDS: i64 = 30;
 
 pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deployment> {
     let kafka = api.spec.kafka.as_ref()?;
@@ -53,7 +55,9 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deplo
                 consumer.compute,
                 &consumer_name(&owner.name),
                 container,
+                TERMINATION_GRACE_SECONDS,
             ),
+            progress_deadline_seconds: Some(api.spec.progress_deadline_seconds),
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()

@@ -16,6 +16,16 @@ use super::{kafka_env, pod};
 /// The API's main port (the Service's target).
 pub const HTTP_PORT: i32 = 8080;
 
+/// Seconds an API pod keeps serving, not ready, after SIGTERM: longer than
+/// kube-proxy (about a second) and the AWS Load Balancer Controller with the
+/// ALB (several seconds) take to stop sending it new connections.
+pub const DRAIN_SECONDS: i64 = 15;
+/// Seconds in-flight requests then get to finish.
+pub const IN_FLIGHT_SECONDS: i64 = 10;
+/// Drain, in-flight requests and the Kafka flush (5 s) fit inside it, so a
+/// healthy pod never gets SIGKILL.
+pub const TERMINATION_GRACE_SECONDS: i64 = DRAIN_SECONDS + IN_FLIGHT_SECONDS + 10;
+
 pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
     let selector = owner.selector(API_COMPONENT);
     let image = if api.spec.image.is_empty() {
@@ -40,7 +50,12 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
     let container = Container {
         name: "api".to_string(),
         image: Some(image.to_string()),
-        args: Some(vec!["--configmap".to_string(), responses_name(&owner.name)]),
+        args: Some(vec![
+            "--configmap".to_string(),
+            responses_name(&owner.name),
+            format!("--shutdown-delay-seconds={DRAIN_SECONDS}"),
+            format!("--shutdown-timeout-seconds={IN_FLIGHT_SECONDS}"),
+        ]),
         ports: Some(vec![
             pod::port("http", HTTP_PORT),
             pod::port("admin", pod::ADMIN_PORT),
@@ -67,7 +82,14 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
                     max_unavailable: Some(IntOrString::Int(0)),
                 }),
             }),
-            template: pod::template(selector, api.spec.compute, &owner.name, container),
+            template: pod::template(
+                selector,
+                api.spec.compute,
+                &owner.name,
+                container,
+                TERMINATION_GRACE_SECONDS,
+            ),
+            progress_deadline_seconds: Some(api.spec.progress_deadline_seconds),
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
@@ -98,7 +120,15 @@ mod tests {
         assert_eq!(d.spec.as_ref().unwrap().replicas, Some(2));
         let c = container(&d);
         assert_eq!(c.image.as_deref(), Some("registry.example/hello-api:1.0.0"));
-        assert_eq!(c.args.unwrap(), ["--configmap", "demo-responses"]);
+        assert_eq!(
+            c.args.unwrap(),
+            [
+                "--configmap",
+                "demo-responses",
+                "--shutdown-delay-seconds=15",
+                "--shutdown-timeout-seconds=10"
+            ]
+        );
         let probe = c.readiness_probe.unwrap().http_get.unwrap();
         assert_eq!(
             (probe.path.as_deref(), probe.port),
@@ -114,6 +144,25 @@ mod tests {
                 .iter()
                 .any(|e| e.name.starts_with("HELLO_KAFKA"))
         );
+    }
+
+    /// Readiness off, then a drain longer than endpoint propagation, then a
+    /// graceful stop: all inside the grace period.
+    #[test]
+    fn a_pod_drains_before_it_stops_inside_its_grace_period() {
+        let api = helloapi(MINIMAL);
+        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        let spec = d.spec.unwrap();
+        let grace = spec
+            .template
+            .spec
+            .unwrap()
+            .termination_grace_period_seconds
+            .unwrap();
+        assert!(DRAIN_SECONDS + IN_FLIGHT_SECONDS < grace, "{grace}");
+        assert_eq!(spec.progress_deadline_seconds, Some(300));
+        let strategy = spec.strategy.unwrap().rolling_update.unwrap();
+        assert_eq!(strategy.max_unavailable, Some(IntOrString::Int(0)));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use k8s_openapi::api::networking::v1::{
     IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
 
+use super::deployment::DRAIN_SECONDS;
 use super::metadata::Owner;
 
 const ALB: &str = "alb.ingress.kubernetes.io";
@@ -25,6 +26,13 @@ pub fn build(api: &HelloApi, owner: &Owner) -> Option<Ingress> {
         (
             format!("{ALB}/healthcheck-path"),
             "/healthcheck".to_string(),
+        ),
+        // A deregistered pod keeps serving for DRAIN_SECONDS after SIGTERM;
+        // the target group drains no longer than that (the default is 300 s,
+        // which only slows every rollout down).
+        (
+            format!("{ALB}/target-group-attributes"),
+            format!("deregistration_delay.timeout_seconds={DRAIN_SECONDS}"),
         ),
     ]);
     if spec.certificate_arn.is_empty() {
@@ -103,6 +111,11 @@ mod tests {
             r#"[{"HTTP": 80}]"#
         );
         assert!(!a.contains_key("alb.ingress.kubernetes.io/ssl-redirect"));
+        assert_eq!(
+            a["alb.ingress.kubernetes.io/target-group-attributes"],
+            "deregistration_delay.timeout_seconds=15",
+            "the ALB drains no longer than the pod keeps serving"
+        );
         let spec = ingress.spec.unwrap();
         assert_eq!(spec.ingress_class_name.as_deref(), Some("alb"));
         let rule = &spec.rules.unwrap()[0];

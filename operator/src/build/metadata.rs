@@ -8,6 +8,14 @@ use kube::Resource;
 
 use super::BuildError;
 
+/// The label every object the operator makes carries, pods included: the
+/// controller watches children and pods by it.
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+/// Its value.
+pub const MANAGED_BY: &str = "hello-operator";
+/// The label naming the HelloApi an object belongs to.
+pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+
 /// `app.kubernetes.io/name` of the API pods.
 pub const API_COMPONENT: &str = "api";
 /// `app.kubernetes.io/name` of the consumer pods.
@@ -42,22 +50,19 @@ impl Owner {
     /// Labels every child carries; `instance` ties them to this HelloApi.
     pub fn labels(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
-            ("app.kubernetes.io/instance".to_string(), self.name.clone()),
+            (INSTANCE_LABEL.to_string(), self.name.clone()),
             (
                 "app.kubernetes.io/part-of".to_string(),
                 "helloapi".to_string(),
             ),
-            (
-                "app.kubernetes.io/managed-by".to_string(),
-                "hello-operator".to_string(),
-            ),
+            (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
         ])
     }
 
     /// Selector labels of one set of pods (stable: a Deployment's selector is immutable).
     pub fn selector(&self, component: &str) -> BTreeMap<String, String> {
         BTreeMap::from([
-            ("app.kubernetes.io/instance".to_string(), self.name.clone()),
+            (INSTANCE_LABEL.to_string(), self.name.clone()),
             ("app.kubernetes.io/name".to_string(), component.to_string()),
         ])
     }

@@ -22,7 +22,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 
 pub use configmap::CONFIG_KEY;
-pub use metadata::{consumer_name, responses_name};
+pub use metadata::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, consumer_name, responses_name};
 
 /// Images used when a HelloApi leaves `image` empty (Helm values `images.*`).
 #[derive(Clone, Debug)]

@@ -13,6 +13,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::metadata::{MANAGED_BY, MANAGED_BY_LABEL};
+
 /// The non-root uid and gid the images are built for (distroless `nonroot`).
 pub const RUN_AS_USER: i64 = 65532;
 /// Port of `/metrics`, `/healthz` and `/readyz` in both binaries.
@@ -24,8 +26,11 @@ pub fn template(
     compute: Compute,
     service_account: &str,
     mut container: Container,
+    termination_grace_seconds: i64,
 ) -> PodTemplateSpec {
     let mut labels = selector.clone();
+    // Not in the selector (immutable): the controller watches pods by it.
+    labels.insert(MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string());
     let mut node_selector = None;
     match compute {
         // The Fargate profile selects pods by this label.
@@ -82,7 +87,7 @@ pub fn template(
                 }),
                 ..TopologySpreadConstraint::default()
             }]),
-            termination_grace_period_seconds: Some(30),
+            termination_grace_period_seconds: Some(termination_grace_seconds),
             ..PodSpec::default()
         }),
     }
@@ -159,7 +164,13 @@ mod tests {
 
     #[test]
     fn fargate_pods_carry_the_profile_label_and_no_node_selector() {
-        let t = template(selector(), Compute::Fargate, "demo", Container::default());
+        let t = template(
+            selector(),
+            Compute::Fargate,
+            "demo",
+            Container::default(),
+            30,
+        );
         assert_eq!(
             t.metadata.unwrap().labels.unwrap()[COMPUTE_LABEL],
             "fargate"
@@ -169,7 +180,7 @@ mod tests {
 
     #[test]
     fn node_pods_select_the_node_group_label() {
-        let t = template(selector(), Compute::Nodes, "demo", Container::default());
+        let t = template(selector(), Compute::Nodes, "demo", Container::default(), 30);
         assert!(
             !t.metadata
                 .unwrap()
@@ -185,9 +196,15 @@ mod tests {
 
     #[test]
     fn pods_meet_pod_security_restricted() {
-        let spec = template(selector(), Compute::Fargate, "demo", Container::default())
-            .spec
-            .unwrap();
+        let spec = template(
+            selector(),
+            Compute::Fargate,
+            "demo",
+            Container::default(),
+            30,
+        )
+        .spec
+        .unwrap();
         let pod = spec.security_context.unwrap();
         assert_eq!(pod.run_as_non_root, Some(true));
         assert_eq!(pod.run_as_user, Some(RUN_AS_USER));

@@ -3,14 +3,19 @@
 mod apply;
 mod events;
 mod fargate_check;
+#[cfg(test)]
+mod fixtures;
+mod pods;
 mod prune;
+mod rollout;
 pub mod status;
 mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use hello_crds::HelloApi;
+use hello_crds::{CONDITION_STALLED, HelloApi, OperandVersion};
+use k8s_openapi::api::apps::v1::Deployment;
 use kube::core::DeserializeGuard;
 use kube::runtime::controller::Action;
 use kube::{Api, ResourceExt};
@@ -45,15 +50,75 @@ pub async fn reconcile(
     let result = apply_and_prune(api, &ctx).await;
     ctx.metrics.observe(result.is_ok(), started.elapsed());
     let fargate = fargate_check::verdict(&ctx, api, &namespace).await;
-    let outcome = match &result {
-        Ok(applied) => status::Outcome::Applied(applied),
+    let recorded = api.status.clone().unwrap_or_default().versions;
+    let (outcome, next) = match &result {
+        Ok(applied) => {
+            let api_rollout =
+                observe(&ctx, &namespace, "API", &applied.deployment, &recorded.api).await;
+            let consumer_rollout = match &applied.consumer {
+                Some(d) => Some(observe(&ctx, &namespace, "consumer", d, &recorded.consumer).await),
+                None => None,
+            };
+            // Pods and Deployments wake the HelloApi as a rollout moves.
+            let next = Action::requeue(RESYNC);
+            let outcome = status::Outcome::Applied(Box::new(status::Observed {
+                applied,
+                api: api_rollout,
+                consumer: consumer_rollout,
+            }));
+            (outcome, Ok(next))
+        }
+        // Retrying cannot help: wait for the next change of the resource,
+        // and say so once per generation, not once per attempt.
+        Err(err @ Error::Invalid(message)) => {
+            if !already_stalled(api, message) {
+                events::error(&ctx, api, err).await;
+            }
+            (
+                status::Outcome::Invalid(message.clone()),
+                Ok(Action::await_change()),
+            )
+        }
         Err(err) => {
             events::error(&ctx, api, err).await;
-            status::Outcome::Failed(err.to_string())
+            (status::Outcome::Failed(err.to_string()), Err(()))
         }
     };
     status::update(&ctx, api, &namespace, outcome, fargate).await?;
-    result.map(|_| Action::requeue(RESYNC))
+    match next {
+        Ok(action) => Ok(action),
+        Err(()) => result.map(|_| Action::requeue(RESYNC)),
+    }
+}
+
+/// How far a Deployment's rollout is; its pods are listed only when the
+/// status cannot be told without them.
+async fn observe(
+    ctx: &Context,
+    namespace: &str,
+    component: &'static str,
+    deployment: &Deployment,
+    recorded: &[OperandVersion],
+) -> rollout::Rollout {
+    let pods = if rollout::needs_pods(deployment, recorded) {
+        pods::of(ctx, namespace, deployment, &rollout::selector(deployment)).await
+    } else {
+        None
+    };
+    rollout::Rollout::of(component, deployment, pods.as_ref())
+}
+
+/// Whether the status already reports this invalid spec for this generation.
+fn already_stalled(api: &HelloApi, message: &str) -> bool {
+    api.status
+        .as_ref()
+        .and_then(|s| s.condition(CONDITION_STALLED))
+        .is_some_and(|c| {
+            c.status == "True"
+                && c.reason == "InvalidSpec"
+                && c.message == message
+                && c.observed_generation == api.metadata.generation
+        })
 }
 
 async fn apply_and_prune(api: &HelloApi, ctx: &Context) -> Result<apply::Applied, Error> {

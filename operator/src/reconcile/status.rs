@@ -1,12 +1,15 @@
 //! Status: computed from what the apiserver returned, written only when it
 //! differs from what is stored. A needless write would trigger another
 //! reconcile, and so a hot loop.
+//!
+//! `Ready` means the current generation serves. `Reconciling` and `Stalled`
+//! are the abnormal-true pair kstatus (Flux) reads: a HelloApi on its way is
+//! `InProgress`, one that cannot get there without a change is `Failed`.
 
 use hello_crds::{
     CONDITION_DEGRADED, CONDITION_FARGATE_PROFILE_MATCHED, CONDITION_PROGRESSING, CONDITION_READY,
-    HelloApi, HelloApiStatus,
+    CONDITION_RECONCILING, CONDITION_STALLED, HelloApi, HelloApiStatus,
 };
-use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
@@ -15,12 +18,25 @@ use kube::api::{Patch, PatchParams};
 use serde_json::json;
 
 use super::apply::Applied;
+use super::rollout::{Phase, Rollout};
 use crate::{Context, Error};
 
-/// How the apply went.
+/// How the reconcile went.
 pub enum Outcome<'a> {
-    Applied(&'a Applied),
+    /// Every child applied; how far their rollouts are.
+    Applied(Box<Observed<'a>>),
+    /// The spec breaks a rule: nothing was applied, and nothing will be
+    /// until the spec changes.
+    Invalid(String),
+    /// Applying failed; the next attempt may succeed.
     Failed(String),
+}
+
+/// The applied children and their rollouts.
+pub struct Observed<'a> {
+    pub applied: &'a Applied,
+    pub api: Rollout,
+    pub consumer: Option<Rollout>,
 }
 
 pub async fn update(
@@ -65,13 +81,13 @@ pub fn desired(api: &HelloApi, outcome: &Outcome<'_>, now: Time) -> HelloApiStat
             .map_or_else(|| "-".to_string(), |k| k.topic.clone()),
         ..previous.clone()
     };
-    let mut set = |type_: &str, ok: bool, reason: &str, message: String| {
+    let mut set = |type_: &str, ok: bool, reason: &str, message: &str| {
         let condition = condition(
             &previous.conditions,
             type_,
             ok,
             reason,
-            message,
+            message.to_string(),
             generation,
             &now,
         );
@@ -79,44 +95,123 @@ pub fn desired(api: &HelloApi, outcome: &Outcome<'_>, now: Time) -> HelloApiStat
         status.conditions.push(condition);
     };
     match outcome {
-        Outcome::Failed(message) => {
-            set(CONDITION_DEGRADED, true, "ApplyFailed", message.clone());
-        }
-        Outcome::Applied(applied) => {
-            set(
-                CONDITION_DEGRADED,
-                false,
-                "Applied",
-                "every child object is applied".to_string(),
-            );
-            let api_pods = Pods::of(&applied.deployment);
-            let consumer_pods = applied.consumer.as_ref().map(Pods::of);
-            let ready = api_pods.ready() && consumer_pods.as_ref().is_none_or(Pods::ready);
-            let message = match &consumer_pods {
-                Some(c) => format!(
-                    "API {}/{} ready, consumer {}/{} ready",
-                    api_pods.ready, api_pods.desired, c.ready, c.desired
-                ),
-                None => format!("API {}/{} ready", api_pods.ready, api_pods.desired),
-            };
-            set(
+        Outcome::Invalid(message) => {
+            for type_ in [CONDITION_STALLED, CONDITION_DEGRADED] {
+                set(type_, true, "InvalidSpec", message);
+            }
+            for type_ in [
                 CONDITION_READY,
-                ready,
-                if ready { "PodsReady" } else { "PodsNotReady" },
-                message.clone(),
-            );
-            let rolling =
-                !api_pods.settled() || consumer_pods.as_ref().is_some_and(|c| !c.settled());
-            set(
+                CONDITION_RECONCILING,
                 CONDITION_PROGRESSING,
-                rolling,
-                if rolling { "RollingOut" } else { "Complete" },
-                message,
+            ] {
+                set(type_, false, "InvalidSpec", message);
+            }
+        }
+        Outcome::Failed(message) => {
+            // Ready stays as it was: the pods that served still do.
+            set(CONDITION_DEGRADED, true, "ApplyFailed", message);
+            set(CONDITION_RECONCILING, true, "ApplyFailed", message);
+            set(
+                CONDITION_STALLED,
+                false,
+                "AsExpected",
+                "the operator retries",
             );
-            status.replicas = api_pods.current;
-            status.ready_replicas = api_pods.ready;
-            status.replica_summary = format!("{}/{}", api_pods.ready, api_pods.desired);
+        }
+        Outcome::Applied(observed) => {
+            let Observed {
+                applied,
+                api: api_rollout,
+                consumer,
+            } = observed.as_ref();
+            let rollouts: Vec<&Rollout> = std::iter::once(api_rollout).chain(consumer).collect();
+            let message = rollouts
+                .iter()
+                .map(|r| r.summary())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let failed = rollouts.iter().any(|r| r.phase == Phase::DeadlineExceeded);
+            let settled = rollouts.iter().all(|r| r.phase == Phase::Settled);
+            let problem = rollouts.iter().find_map(|r| r.problem.as_ref());
+            let message = if failed && !settled {
+                format!(
+                    "the rollout made no progress for {} s: {message}",
+                    api.spec.progress_deadline_seconds
+                )
+            } else {
+                message
+            };
+            if settled {
+                set(CONDITION_READY, true, "PodsReady", &message);
+                set(CONDITION_PROGRESSING, false, "Complete", &message);
+                set(CONDITION_RECONCILING, false, "Reconciled", &message);
+            } else if failed {
+                set(CONDITION_READY, false, "RolloutFailed", &message);
+                set(
+                    CONDITION_PROGRESSING,
+                    false,
+                    "ProgressDeadlineExceeded",
+                    &message,
+                );
+                set(CONDITION_RECONCILING, false, "RolloutFailed", &message);
+            } else {
+                set(CONDITION_READY, false, "RollingOut", &message);
+                set(CONDITION_PROGRESSING, true, "RollingOut", &message);
+                set(CONDITION_RECONCILING, true, "RollingOut", &message);
+            }
+            match (problem, failed) {
+                (Some(p), _) => set(
+                    CONDITION_DEGRADED,
+                    true,
+                    &p.reason,
+                    &format!("{}; {message}", p.message),
+                ),
+                (None, true) => set(
+                    CONDITION_DEGRADED,
+                    true,
+                    "ProgressDeadlineExceeded",
+                    &message,
+                ),
+                (None, false) => set(
+                    CONDITION_DEGRADED,
+                    false,
+                    "AsExpected",
+                    "every child object is applied",
+                ),
+            }
+            if failed {
+                let reason = problem.map_or("ProgressDeadlineExceeded", |p| p.reason.as_str());
+                set(
+                    CONDITION_STALLED,
+                    true,
+                    "ProgressDeadlineExceeded",
+                    &format!("{reason}: {message}"),
+                );
+            } else {
+                set(
+                    CONDITION_STALLED,
+                    false,
+                    "AsExpected",
+                    "no rollout is stuck",
+                );
+            }
+            status.replicas = api_rollout.current;
+            status.ready_replicas = api_rollout.ready;
+            status.updated_replicas = api_rollout.updated;
+            status.selector = api_rollout.selector.clone();
+            status.replica_summary = format!("{}/{}", api_rollout.ready, api_rollout.desired);
             status.url = applied.ingress.as_ref().and_then(|i| url(api, i));
+            if let Some(versions) = &api_rollout.versions {
+                status.versions.api = versions.clone();
+            }
+            match consumer {
+                Some(c) => {
+                    if let Some(versions) = &c.versions {
+                        status.versions.consumer = versions.clone();
+                    }
+                }
+                None => status.versions.consumer.clear(),
+            }
         }
     }
     status.conditions.sort_by(|a, b| a.type_.cmp(&b.type_));
@@ -197,44 +292,6 @@ fn condition_with(
     }
 }
 
-/// Pod counts of a Deployment, as its controller reports them.
-struct Pods {
-    desired: i32,
-    current: i32,
-    ready: i32,
-    updated: i32,
-    observed: bool,
-}
-
-impl Pods {
-    fn of(deployment: &Deployment) -> Pods {
-        let desired = deployment
-            .spec
-            .as_ref()
-            .and_then(|s| s.replicas)
-            .unwrap_or(1);
-        let status = deployment.status.clone().unwrap_or_default();
-        Pods {
-            desired,
-            current: status.replicas.unwrap_or(0),
-            ready: status.ready_replicas.unwrap_or(0),
-            updated: status.updated_replicas.unwrap_or(0),
-            observed: status.observed_generation >= deployment.metadata.generation,
-        }
-    }
-
-    fn ready(&self) -> bool {
-        self.ready >= self.desired
-    }
-
-    fn settled(&self) -> bool {
-        self.observed
-            && self.updated == self.desired
-            && self.current == self.desired
-            && self.ready()
-    }
-}
-
 /// `http(s)://<load balancer address>` once the Ingress has one.
 fn url(api: &HelloApi, ingress: &Ingress) -> Option<String> {
     let address = ingress
@@ -257,76 +314,77 @@ fn url(api: &HelloApi, ingress: &Ingress) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::{DefaultImages, children};
-    use k8s_openapi::api::apps::v1::DeploymentStatus;
-
-    fn helloapi() -> HelloApi {
-        let mut api: HelloApi = serde_yaml_ng::from_str(
-            "{apiVersion: hello.dev/v1alpha1, kind: HelloApi, metadata: {name: demo, namespace: shop, uid: u1, generation: 4}, spec: {replicas: 2}}",
-        )
-        .unwrap();
-        api.metadata.generation = Some(4);
-        api
-    }
-
-    fn applied(api: &HelloApi, ready: i32) -> Applied {
-        let images = DefaultImages {
-            api: "a".into(),
-            consumer: "c".into(),
-        };
-        let mut deployment = children(api, &images).unwrap().deployment;
-        deployment.metadata.generation = Some(1);
-        deployment.status = Some(DeploymentStatus {
-            observed_generation: Some(1),
-            replicas: Some(2),
-            updated_replicas: Some(2),
-            ready_replicas: Some(ready),
-            ..DeploymentStatus::default()
-        });
-        Applied {
-            changes: vec![],
-            deployment,
-            consumer: None,
-            ingress: None,
-        }
-    }
-
-    fn at(second: i64) -> Time {
-        Time(Timestamp::from_second(second).unwrap())
-    }
+    use crate::reconcile::fixtures::{
+        api_deployment, applied, at, helloapi, pod, pods_of, rolled_to,
+    };
+    use crate::reconcile::rollout::PodsOf;
 
     fn get<'a>(status: &'a HelloApiStatus, type_: &str) -> &'a Condition {
         status.condition(type_).unwrap()
     }
 
+    fn state(status: &HelloApiStatus, type_: &str) -> (String, String) {
+        let c = get(status, type_);
+        (c.status.clone(), c.reason.clone())
+    }
+
+    fn outcome<'a>(applied: &'a Applied, pods: Option<&PodsOf>) -> Outcome<'a> {
+        Outcome::Applied(Box::new(Observed {
+            applied,
+            api: Rollout::of("API", &applied.deployment, pods),
+            consumer: None,
+        }))
+    }
+
+    fn t(s: &str, r: &str) -> (String, String) {
+        (s.to_string(), r.to_string())
+    }
+
     #[test]
-    fn ready_when_every_replica_is_ready() {
+    fn ready_when_every_pod_runs_the_current_spec() {
         let api = helloapi();
-        let status = desired(&api, &Outcome::Applied(&applied(&api, 2)), at(100));
-        assert_eq!(get(&status, CONDITION_READY).status, "True");
-        assert_eq!(get(&status, CONDITION_PROGRESSING).status, "False");
-        assert_eq!(get(&status, CONDITION_DEGRADED).status, "False");
+        let applied = applied(api_deployment(&api, 2, 2, 2));
+        let status = desired(&api, &outcome(&applied, None), at(100));
+        assert_eq!(state(&status, CONDITION_READY), t("True", "PodsReady"));
+        assert_eq!(get(&status, CONDITION_READY).message, "API 2/2 ready");
+        assert_eq!(
+            state(&status, CONDITION_PROGRESSING),
+            t("False", "Complete")
+        );
+        assert_eq!(state(&status, CONDITION_DEGRADED), t("False", "AsExpected"));
+        assert_eq!(
+            state(&status, CONDITION_RECONCILING),
+            t("False", "Reconciled")
+        );
+        assert_eq!(state(&status, CONDITION_STALLED), t("False", "AsExpected"));
         assert_eq!((status.replicas, status.ready_replicas), (2, 2));
         assert_eq!(status.replica_summary, "2/2");
         assert_eq!(status.kafka_topic, "-");
         assert_eq!(status.observed_generation, Some(4));
         assert_eq!(get(&status, CONDITION_READY).observed_generation, Some(4));
+        assert_eq!(
+            status.selector, "app.kubernetes.io/instance=demo,app.kubernetes.io/name=api",
+            "the scale subresource's selector"
+        );
     }
 
     #[test]
     fn an_unchanged_outcome_gives_an_identical_status() {
         let mut api = helloapi();
-        let first = desired(&api, &Outcome::Applied(&applied(&api, 1)), at(100));
+        let applied = applied(api_deployment(&api, 2, 1, 2));
+        let first = desired(&api, &outcome(&applied, None), at(100));
         api.status = Some(first.clone());
-        let again = desired(&api, &Outcome::Applied(&applied(&api, 1)), at(200));
+        let again = desired(&api, &outcome(&applied, None), at(200));
         assert_eq!(first, again, "a resync must not write the status");
     }
 
     #[test]
     fn last_transition_time_moves_only_on_a_transition() {
         let mut api = helloapi();
-        api.status = Some(desired(&api, &Outcome::Applied(&applied(&api, 1)), at(100)));
-        let ready = desired(&api, &Outcome::Applied(&applied(&api, 2)), at(200));
+        let rolling = applied(api_deployment(&api, 2, 1, 2));
+        api.status = Some(desired(&api, &outcome(&rolling, None), at(100)));
+        let done = applied(api_deployment(&api, 2, 2, 2));
+        let ready = desired(&api, &outcome(&done, None), at(200));
         assert_eq!(get(&ready, CONDITION_READY).last_transition_time, at(200));
         assert_eq!(
             get(&ready, CONDITION_DEGRADED).last_transition_time,
@@ -335,9 +393,165 @@ mod tests {
     }
 
     #[test]
+    fn a_rollout_is_not_ready_and_says_the_previous_pods_serve() {
+        let api = helloapi();
+        // Surge: 3 pods, 1 of them of the new revision and ready.
+        let deployment = rolled_to(api_deployment(&api, 3, 3, 1), "2");
+        let pods = pods_of(
+            &deployment,
+            vec![
+                pod("demo-r1-a", "demo-r1", "api:1", true, None),
+                pod("demo-r1-b", "demo-r1", "api:1", true, None),
+                pod("demo-r2-a", "demo-r2", "api:2", true, None),
+            ],
+        );
+        let applied = applied(deployment);
+        let status = desired(&api, &outcome(&applied, Some(&pods)), at(100));
+        assert_eq!(state(&status, CONDITION_READY), t("False", "RollingOut"));
+        assert_eq!(
+            state(&status, CONDITION_PROGRESSING),
+            t("True", "RollingOut")
+        );
+        assert_eq!(
+            state(&status, CONDITION_RECONCILING),
+            t("True", "RollingOut")
+        );
+        assert_eq!(state(&status, CONDITION_STALLED), t("False", "AsExpected"));
+        assert_eq!(state(&status, CONDITION_DEGRADED), t("False", "AsExpected"));
+        let message = &get(&status, CONDITION_READY).message;
+        assert!(
+            message.contains("API: 1/2 pods of the current spec ready"),
+            "{message}"
+        );
+        assert!(
+            message.contains("2 ready pod(s) of the previous spec keep serving"),
+            "{message}"
+        );
+        let versions: Vec<_> = status
+            .versions
+            .api
+            .iter()
+            .map(|v| (v.image.as_str(), v.ready_replicas, v.current))
+            .collect();
+        assert_eq!(versions, [("api:2", 1, true), ("api:1", 2, false)]);
+        assert_eq!(status.updated_replicas, 1);
+    }
+
+    #[test]
+    fn an_image_that_does_not_pull_is_degraded_while_the_old_pods_serve() {
+        let api = helloapi();
+        let deployment = rolled_to(api_deployment(&api, 3, 2, 1), "2");
+        let pods = pods_of(
+            &deployment,
+            vec![
+                pod("demo-r1-a", "demo-r1", "api:1", true, None),
+                pod("demo-r1-b", "demo-r1", "api:1", true, None),
+                pod(
+                    "demo-r2-a",
+                    "demo-r2",
+                    "nope:1",
+                    false,
+                    Some("ErrImagePull"),
+                ),
+            ],
+        );
+        let applied = applied(deployment);
+        let status = desired(&api, &outcome(&applied, Some(&pods)), at(100));
+        let degraded = get(&status, CONDITION_DEGRADED);
+        assert_eq!(
+            (degraded.status.as_str(), degraded.reason.as_str()),
+            ("True", "ImagePullBackOff")
+        );
+        assert!(
+            degraded
+                .message
+                .contains("pod demo-r2-a: container api: image nope:1 cannot be pulled"),
+            "{}",
+            degraded.message
+        );
+        assert!(
+            degraded
+                .message
+                .contains("2 ready pod(s) of the previous spec keep serving"),
+            "{}",
+            degraded.message
+        );
+        assert_eq!(
+            state(&status, CONDITION_RECONCILING),
+            t("True", "RollingOut")
+        );
+        assert_eq!(state(&status, CONDITION_STALLED), t("False", "AsExpected"));
+        assert_eq!(state(&status, CONDITION_READY), t("False", "RollingOut"));
+    }
+
+    #[test]
+    fn past_the_progress_deadline_the_rollout_has_failed() {
+        let api = helloapi();
+        let mut deployment = rolled_to(api_deployment(&api, 3, 2, 1), "2");
+        crate::reconcile::fixtures::deadline_exceeded(&mut deployment);
+        let pods = pods_of(
+            &deployment,
+            vec![pod(
+                "demo-r2-a",
+                "demo-r2",
+                "app:2",
+                false,
+                Some("CrashLoopBackOff"),
+            )],
+        );
+        let applied = applied(deployment);
+        let status = desired(&api, &outcome(&applied, Some(&pods)), at(100));
+        assert_eq!(
+            state(&status, CONDITION_STALLED),
+            t("True", "ProgressDeadlineExceeded")
+        );
+        assert_eq!(
+            state(&status, CONDITION_RECONCILING),
+            t("False", "RolloutFailed")
+        );
+        assert_eq!(state(&status, CONDITION_READY), t("False", "RolloutFailed"));
+        assert_eq!(
+            state(&status, CONDITION_PROGRESSING),
+            t("False", "ProgressDeadlineExceeded")
+        );
+        assert_eq!(
+            state(&status, CONDITION_DEGRADED),
+            t("True", "CrashLoopBackOff")
+        );
+        let stalled = &get(&status, CONDITION_STALLED).message;
+        assert!(
+            stalled
+                .starts_with("CrashLoopBackOff: the rollout made no progress for 300 s: API: 0/2"),
+            "{stalled}"
+        );
+    }
+
+    #[test]
+    fn an_invalid_spec_is_stalled_naming_the_field() {
+        let api = helloapi();
+        let status = desired(
+            &api,
+            &Outcome::Invalid("spec.responses: path \"x\" must start with '/'".into()),
+            at(100),
+        );
+        assert_eq!(state(&status, CONDITION_STALLED), t("True", "InvalidSpec"));
+        assert!(
+            get(&status, CONDITION_STALLED)
+                .message
+                .contains("spec.responses")
+        );
+        assert_eq!(
+            state(&status, CONDITION_RECONCILING),
+            t("False", "InvalidSpec")
+        );
+        assert_eq!(state(&status, CONDITION_READY), t("False", "InvalidSpec"));
+    }
+
+    #[test]
     fn a_failed_apply_is_degraded_and_keeps_the_rest() {
         let mut api = helloapi();
-        api.status = Some(desired(&api, &Outcome::Applied(&applied(&api, 2)), at(100)));
+        let done = applied(api_deployment(&api, 2, 2, 2));
+        api.status = Some(desired(&api, &outcome(&done, None), at(100)));
         let failed = desired(
             &api,
             &Outcome::Failed("applying Deployment demo: forbidden".into()),
@@ -349,6 +563,10 @@ mod tests {
             ("True", "ApplyFailed")
         );
         assert!(degraded.message.contains("forbidden"));
+        assert_eq!(
+            state(&failed, CONDITION_RECONCILING),
+            t("True", "ApplyFailed")
+        );
         assert_eq!(get(&failed, CONDITION_READY).status, "True");
         assert_eq!(failed.ready_replicas, 2);
     }

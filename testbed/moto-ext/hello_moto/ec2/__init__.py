@@ -1,0 +1,1 @@
+"""EC2: launch template data without the template's own tags."""
