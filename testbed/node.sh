@@ -465,9 +465,11 @@ node_down() {
   fi
   stop_one kube-proxy
   stop_one kubelet
-  # The pods' network namespaces, as containerd recorded them, for the
-  # case they were not torn down above.
+  # The pods' network namespaces, as containerd and the CNI cache recorded
+  # them, for the case they were not torn down above (the cache still names
+  # them when containerd died first, as when a run is killed).
   local netns=() id
+  mapfile -t netns < <(cni_cached_netns)
   if alive containerd; then
     for id in $(ctr_ containers ls -q 2>/dev/null); do
       netns+=($(ctr_ containers info "$id" 2>/dev/null | sed -n 's|.*"path": "\(/var/run/netns/[^"]*\)".*|\1|p; s|.*"path": "\(/run/netns/[^"]*\)".*|\1|p'))
@@ -501,6 +503,7 @@ node_down() {
     umount "$m" 2>/dev/null || true
     rm -f "$m"
   done
+  cni_cache_down
   # containerd made the directory; gone when nothing else uses it.
   rmdir /var/run/netns 2>/dev/null || true
   for h in $(cgroup_hierarchies); do
@@ -523,6 +526,30 @@ node_down() {
     rm -rf "$node_dir"
   fi
   rm -f "$work/node.on"
+}
+
+# libcni's cache of what ADD returned, one file per pod and network: ours
+# are the files of the sandboxes whose bridge network used our IPAM
+# directory (the loopback file shares the sandbox's id).
+CNI_CACHE_DIR=/var/lib/cni/results
+cni_cached_sandboxes() {
+  local f config
+  for f in "$CNI_CACHE_DIR/$CNI_NETWORK"-*; do
+    [ -f "$f" ] || continue
+    config=$(sed -n 's/.*"config":"\([^"]*\)".*/\1/p' "$f" | base64 -d 2>/dev/null) || continue
+    grep -qF "\"$node_dir/cni/ipam\"" <<<"$config" &&
+      sed -n 's/.*"containerId":"\([0-9a-f]*\)".*/\1/p' "$f"
+  done
+}
+cni_cached_netns() {
+  local id
+  for id in $(cni_cached_sandboxes); do
+    cat "$CNI_CACHE_DIR"/*-"$id"-* 2>/dev/null | grep -o '"sandbox":"/[^"]*"' | cut -d'"' -f4
+  done | sort -u
+}
+cni_cache_down() {
+  local id
+  for id in $(cni_cached_sandboxes); do rm -f "$CNI_CACHE_DIR"/*-"$id"-*; done
 }
 
 # The bridge plugin's masquerade chains (one per pod, commented with our

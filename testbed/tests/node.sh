@@ -149,7 +149,17 @@ timeout 120 "$here/cluster.sh" up --node >/dev/null 2>&1
 check "a second up --node succeeds within 10 s ($((SECONDS - start)) s)" [ $((SECONDS - start)) -le 10 ]
 check "a second up keeps the same processes" [ "$pids_before" = "$(cat "$dir"/pids/*.pid | sort | tr '\n' ' ')" ]
 
-# down removes everything.
+# down removes everything. The pods' network namespaces, as the CNI cache
+# names them (another test bed's stay out of the count).
+our_cni_cache_files() {
+  local f
+  for f in /var/lib/cni/results/*; do
+    [ -f "$f" ] || continue
+    sed -n 's/.*"config":"\([^"]*\)".*/\1/p' "$f" | base64 -d 2>/dev/null | grep -qF "\"$dir/node/cni/ipam\"" && echo "$f"
+  done
+}
+pod_netns=$(our_cni_cache_files | xargs -r grep -ho '"sandbox":"/[^"]*"' | cut -d'"' -f4 | sort -u | tr '\n' ' ')
+check "the CNI cache names the pods' network namespaces ($(wc -w <<<"$pod_netns"))" [ -n "$pod_netns" ]
 start=$SECONDS
 timeout 300 "$here/cluster.sh" down >"$dir/down.log" 2>&1
 check "down succeeds ($((SECONDS - start)) s)" [ $? -eq 0 ]
@@ -159,7 +169,10 @@ check "down leaves no pod cgroup" bash -c "! ls -d /sys/fs/cgroup/*/hello-testbe
 check "down removes the bridge" bash -c "! ip link show hellocni0 >/dev/null 2>&1"
 check "down removes kube-proxy's rules" bash -c "! iptables -t nat -S | grep -q KUBE-SERVICES"
 check "down removes the CNI rules of the pod network" bash -c "! iptables -t nat -S | grep -q 'hello-testbed'"
-check "down leaves no pod network namespace of ours" bash -c "! ls /var/run/netns 2>/dev/null | grep -q ."
+gone() { local f; for f in "$@"; do [ ! -e "$f" ] || return 1; done; }
+# shellcheck disable=SC2086 # one path per word
+check "down leaves none of those network namespaces" gone $pod_netns
+check "down leaves no CNI cache file of ours" [ -z "$(our_cni_cache_files)" ]
 check "down removes the env file" [ ! -e "$dir/env" ]
 
 summary
