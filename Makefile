@@ -103,8 +103,12 @@ test-terraform:
 	testbed/with-testbed.sh testbed/terraform-check.sh
 
 # test-node and test-e2e each start their own test bed with the node, one
-# after the other (a machine has one node).
-test: lint test-argocd test-rust test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
+# after the other (a machine has one node). testbed/ci-tiers.sh runs them in
+# this order, times each, and builds what later tiers need in the background
+# at nice 19 (HELLO_CI_EARLY_BUILDS=0: not).
+TEST_TIERS = lint test-argocd test-rust test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
+test:
+	testbed/ci-tiers.sh $(TEST_TIERS)
 
 # The product on this machine (root): the test bed with its node and Kafka,
 # the three images (built here, no registry), the chart, the sample HelloApi.

@@ -65,9 +65,21 @@ run_step() {
 }
 
 # Builds into a scratch directory and renames it into place, so an interrupted
-# build never leaves a directory that looks complete.
-begin() { rm -rf "$1.partial" && mkdir -p "$1.partial"; }
-finish() { touch "$1.partial/.complete" && rm -rf "$1" && mv "$1.partial" "$1"; }
+# build never leaves a directory that looks complete. DIR.lock is held from
+# begin to finish: a second install of the same tool at the same time (make
+# test's early builds, testbed/ci-tiers.sh) waits for the first, then finds
+# the tool built and returns 1, hence `begin DIR || return 0`.
+begin() {
+  mkdir -p "$(dirname "$1")"
+  exec {build_lock}>"$1.lock"
+  flock "$build_lock"
+  if [ -f "$1/.complete" ]; then
+    exec {build_lock}>&-
+    return 1
+  fi
+  rm -rf "$1.partial" && mkdir -p "$1.partial"
+}
+finish() { touch "$1.partial/.complete" && rm -rf "$1" && mv "$1.partial" "$1" && exec {build_lock}>&-; }
 
 need() { command -v "$1" >/dev/null || fail "$2" "'$1' is not installed"; }
 
@@ -82,15 +94,20 @@ install_debian_packages() {
   done
   [ ${#missing[@]} -gt 0 ] || return 0
   set -- "${missing[@]}"
-  step "Debian packages: $*"
   need apt-get "$what"
   mkdir -p "$cache"
+  # apt-get fails, rather than waits, while another holds dpkg's lock.
+  local apt_lock
+  exec {apt_lock}>"$cache/apt.lock"
+  flock "$apt_lock"
+  step "Debian packages: $*"
   local log=$cache/apt.log
   if ! DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@" >"$log" 2>&1; then
     run_step "$what: apt-get update" "$log" timeout 300 apt-get update
     run_step "$what: apt-get install $*" "$log" \
       env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@"
   fi
+  exec {apt_lock}>&-
 }
 
 # The product's images (testbed/product-images.sh): release binaries and
@@ -115,7 +132,7 @@ install_kubernetes() {
   [ -f "$kube_dir/.complete" ] && return 0
   need go "kubernetes"
   step "kubernetes $KUBERNETES_VERSION (control plane, kubelet, kube-proxy, kubectl)"
-  begin "$kube_dir"
+  begin "$kube_dir" || return 0
   local src=$kube_dir.partial/src minor=${KUBERNETES_VERSION#v1.}
   minor=${minor%%.*}
   mkdir -p "$src" "$kube_dir.partial/bin"
@@ -150,7 +167,7 @@ install_etcd() {
   [ -f "$etcd_dir/.complete" ] && return 0
   need go "etcd"
   step "etcd $ETCD_VERSION"
-  begin "$etcd_dir"
+  begin "$etcd_dir" || return 0
   local src=$etcd_dir.partial/src
   mkdir -p "$src" "$etcd_dir.partial/bin"
   # `go install` of etcd fails on its replace directives; a dependent module's
@@ -178,7 +195,7 @@ install_helm() {
   [ -f "$helm_dir/.complete" ] && return 0
   need go "helm"
   step "helm $HELM_VERSION"
-  begin "$helm_dir"
+  begin "$helm_dir" || return 0
   run_step "helm: go install" "$helm_dir.partial/build.log" \
     env GOBIN="$helm_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
     -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
@@ -194,7 +211,7 @@ install_kstatus() {
   grep -qE "^[[:space:]]*sigs\.k8s\.io/cli-utils $CLI_UTILS_VERSION\$" "$here/kstatus/go.mod" ||
     fail "kstatus: go.mod" "testbed/kstatus/go.mod does not require sigs.k8s.io/cli-utils $CLI_UTILS_VERSION (versions.env)"
   step "kstatus $kstatus_key (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)"
-  begin "$kstatus_dir"
+  begin "$kstatus_dir" || return 0
   mkdir -p "$kstatus_dir.partial/bin"
   run_step "kstatus: go build" "$kstatus_dir.partial/build.log" \
     bash -c "cd '$here/kstatus' && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags '-s -w' -o '$kstatus_dir.partial/bin/kstatus' ."
@@ -213,7 +230,7 @@ install_kafka() {
   need mvn "kafka"
   need java "kafka"
   step "kafka $KAFKA_VERSION (Maven Central)"
-  begin "$kafka_dir"
+  begin "$kafka_dir" || return 0
   # Kafka 4.x logs through slf4j 1.7 and its pom brings no binding, so the
   # log4j2 binding for slf4j 1.x is added explicitly.
   cat >"$kafka_dir.partial/pom.xml" <<POM
@@ -266,11 +283,15 @@ install_pip_tool() {
   read -ra requirements <<<"$requirement"
   need python3 "$name"
   step "$requirement (PyPI)"
+  exec {build_lock}>"$dir.lock"
+  flock "$build_lock"
+  [ -f "$dir/.complete" ] && { exec {build_lock}>&-; return 0; }
   rm -rf "$dir" && mkdir -p "$dir/bin"
   run_step "$name: create venv" "$dir/venv.log" python3 -m venv "$dir/venv"
   run_step "$name: pip install" "$dir/pip.log" "$dir/venv/bin/pip" install --quiet "${requirements[@]}"
   ln -s "../venv/bin/$entrypoint" "$dir/bin/$entrypoint"
   touch "$dir/.complete"
+  exec {build_lock}>&-
 }
 
 # pytest runs the tests of the moto extension (testbed/moto-ext) in moto's venv.
@@ -297,7 +318,7 @@ install_coredns() {
   [ -f "$coredns_dir/.complete" ] && return 0
   need go "coredns"
   step "coredns $COREDNS_VERSION (cluster DNS plugins only)"
-  begin "$coredns_dir"
+  begin "$coredns_dir" || return 0
   local src=$coredns_dir.partial/src
   mkdir -p "$src" "$coredns_dir.partial/bin"
   # A wrapper main with the plugins a cluster DNS needs: the stock build
@@ -370,7 +391,7 @@ install_images() {
   need gcc "images"
   need go "images"
   step "images $images_key: pause (gcc -static), probe (Go, CGO_ENABLED=0), coredns $COREDNS_VERSION"
-  begin "$images_dir"
+  begin "$images_dir" || return 0
   local d=$images_dir.partial
   mkdir -p "$d/bin" "$d/probe-src"
   run_step "images: gcc -static pause.c" "$d/pause-build.log" \
@@ -410,7 +431,7 @@ install_terraform() {
   [ -f "$terraform_dir/.complete" ] && return 0
   need go "terraform"
   step "terraform $TERRAFORM_VERSION"
-  begin "$terraform_dir"
+  begin "$terraform_dir" || return 0
   run_step "terraform: go install" "$terraform_dir.partial/build.log" \
     env GOBIN="$terraform_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
     -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
@@ -435,7 +456,7 @@ install_terraform_provider_aws() {
   [ -f "$tf_aws_dir/.complete" ] && return 0
   need go "terraform-provider-aws"
   step "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION), services: $TF_AWS_PROVIDER_SERVICES"
-  begin "$tf_aws_dir"
+  begin "$tf_aws_dir" || return 0
   local partial=$tf_aws_dir.partial module_dir src goos goarch target keep
   run_step "terraform-provider-aws: go mod download" "$partial/download.log" \
     go mod download -json "github.com/hashicorp/terraform-provider-aws@$TF_AWS_PROVIDER_MODULE_VERSION"
@@ -515,7 +536,7 @@ install_tflint() {
   [ -f "$tflint_dir/.complete" ] && return 0
   need go "tflint"
   step "tflint $TFLINT_VERSION, tflint-ruleset-aws $TFLINT_RULESET_AWS_VERSION"
-  begin "$tflint_dir"
+  begin "$tflint_dir" || return 0
   run_step "tflint: go install" "$tflint_dir.partial/build.log" \
     env GOBIN="$tflint_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
     "github.com/terraform-linters/tflint@$TFLINT_VERSION"

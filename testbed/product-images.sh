@@ -64,6 +64,12 @@ print() {
 buildah_() { buildah --storage-driver vfs --root "$dir.partial/buildah/root" --runroot "$dir.partial/buildah/runroot" "$@"; }
 
 build() {
+  # One build at a time on the machine (each removes the older sets): a
+  # second waits, then finds the set built (make test starts one early,
+  # testbed/ci-tiers.sh).
+  mkdir -p "$cache"
+  exec {lock}>"$cache/product-images.lock"
+  flock "$lock"
   if [ -f "$dir/.complete" ]; then
     step "images $key are built ($dir)"
     return 0

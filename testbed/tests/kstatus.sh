@@ -186,7 +186,8 @@ set_status watched \
 # Flags after NAME too, and KUBECONFIG from the environment.
 "$ks" -n "$ns" watched --watch --until Current --timeout 60s >"$work/watch.out" 2>&1 &
 watch_pid=$!
-sleep 3
+# The status changes only once the watcher has printed the first one.
+for _ in $(seq 1 150); do grep -q "InProgress" "$work/watch.out" 2>/dev/null && break; sleep 0.2; done
 mapfile -t c < <(ready_conds)
 set_status watched "${c[@]}" >/dev/null
 wait "$watch_pid"

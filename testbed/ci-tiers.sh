@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# make test: the tiers one after the other, each timed, and the tools and
+# images the later tiers need built early, in the background, at the lowest
+# CPU priority.
+#
+#   testbed/ci-tiers.sh TIER...      make TIER for each, in order; stops at the
+#                                    first that fails; prints wall and CPU
+#                                    seconds per tier at the end
+#
+# Why the early builds: most tiers spend much of their time waiting (on the
+# apiserver, Kafka, pods, the AWS provider's waiters against moto), and on a
+# 2-core machine the builds they need later (the Go tools, the AWS
+# provider, the images' release build) can use that idle CPU. At nice 19 they
+# take almost nothing from a busy tier; a tier that needs a tool still being
+# built waits on that tool's lock (install.sh, product-images.sh), and the
+# build then has the machine to itself, so no tier waits longer than it would
+# building the tool itself. HELLO_CI_EARLY_BUILDS=0 turns them off.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cache=${HELLO_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hello-testbed}
+mkdir -p "$cache"
+early_log=$cache/early-builds.log
+early_pid=
+
+# The builds, in the order the tiers need them.
+early_builds() {
+  local start=$SECONDS what
+  for what in "install.sh all" "install.sh lua" "install.sh terraform-tools" "install.sh node" \
+    "install.sh image-tools" "product-images.sh build"; do
+    printf '==> early build: %s (+%d s)\n' "$what" "$((SECONDS - start))"
+    # shellcheck disable=SC2086 # the script and its argument
+    "$here"/$what || { printf '==> early build FAILED: %s\n' "$what"; return 1; }
+    printf '==> early build done: %s (+%d s)\n' "$what" "$((SECONDS - start))"
+  done
+}
+
+stop_early_builds() {
+  [ -n "$early_pid" ] && kill -0 "$early_pid" 2>/dev/null && kill -- "-$early_pid" 2>/dev/null
+  return 0
+}
+
+# The children's user+sys seconds so far, from bash's `times`.
+children_cpu() {
+  times | sed -n 2p | awk '{
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+    printf "%d", t
+  }'
+}
+
+rows=()
+report() {
+  printf '\n%-20s %8s %8s\n' "tier" "wall s" "CPU s"
+  printf '%s\n' "${rows[@]}"
+  if [ -n "$early_pid" ]; then
+    printf 'early builds (background, nice 19), %s:\n' "$early_log"
+    grep -E '^==> early build (done|FAILED)' "$early_log" | sed 's/^/  /'
+  fi
+}
+
+if [ "${HELLO_CI_EARLY_BUILDS:-1}" != 0 ]; then
+  # Its own session, so that stopping it stops its builds too.
+  setsid nice -n 19 bash -c "$(declare -f early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
+  early_pid=$!
+  trap stop_early_builds EXIT
+fi
+
+total=$SECONDS
+for tier in "$@"; do
+  start=$SECONDS cpu=$(children_cpu)
+  make --no-print-directory -C "$repo" "$tier"
+  rc=$?
+  rows+=("$(printf '%-20s %8d %8d' "$tier" "$((SECONDS - start))" "$(($(children_cpu) - cpu))")")
+  if [ "$rc" -ne 0 ]; then
+    report
+    echo "ci tiers: $tier FAILED (exit $rc) after $((SECONDS - total)) s"
+    exit "$rc"
+  fi
+done
+[ -n "$early_pid" ] && wait "$early_pid"
+report
+echo "ci tiers: all $# passed in $((SECONDS - total)) s"
