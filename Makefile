@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-argocd test-kstatus test-terraform bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint lint-sources test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-argocd test-kstatus test-terraform bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
@@ -45,15 +45,21 @@ cluster-status:
 build:
 	$(CARGO) build --workspace --locked
 
-lint:
-	$(CARGO) fmt --all -- --check
+lint: lint-sources
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+# What lint checks without compiling: formatting and the shell scripts.
+# make test runs this; its test-rust tier does clippy's part.
+lint-sources:
+	$(CARGO) fmt --all -- --check
 	for f in testbed/*.sh testbed/tests/*.sh argocd/*.sh api/*.sh consumer/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
 
-# Unit tests and the smoke tests against the test bed, in one cargo run; the
-# test bed is started if needed and stopped again if this target started it.
+# Unit tests and the smoke tests against the test bed, in one cargo run, with
+# clippy (-D warnings, every target) as the workspace crates' compiler
+# (testbed/cargo-test.sh), so the lint costs no second build; the test bed is
+# started if needed and stopped again if this target started it.
 test-rust:
-	testbed/with-testbed.sh $(CARGO) test --workspace --locked
+	testbed/with-testbed.sh testbed/cargo-test.sh --workspace --locked
 
 # The OpenAPI document of hello-api against the real binary (schemathesis).
 test-api-contract:
@@ -106,7 +112,7 @@ test-terraform:
 # after the other (a machine has one node). testbed/ci-tiers.sh runs them in
 # this order, times each, and builds what later tiers need in the background
 # at nice 19 (HELLO_CI_EARLY_BUILDS=0: not).
-TEST_TIERS = lint test-argocd test-rust test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
+TEST_TIERS = lint-sources test-argocd test-rust test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
 test:
 	testbed/ci-tiers.sh $(TEST_TIERS)
 

@@ -22,7 +22,8 @@ fi
 
 binary=${1:-}
 if [ -z "$binary" ]; then
-  (cd "$repo" && cargo build --locked -p hello-api)
+  # What make test-rust built: nothing to compile after it.
+  "$repo/testbed/cargo-test.sh" --workspace --locked --no-run -q
   binary=${CARGO_TARGET_DIR:-$repo/target}/debug/hello-api
 fi
 

@@ -81,8 +81,8 @@ kubectl wait --for=condition=Established crd/helloapis.hello.dev --timeout=60s >
 
 # The operator binary for the Fargate check (built already by `make test`'s
 # cargo test; a no-op then).
-stage "cargo build -p hello-operator"
-${CARGO:-cargo} build -p hello-operator --locked --quiet || fail "operator" "cargo build -p hello-operator failed"
+stage "the operator's debug binary (testbed/cargo-test.sh --no-run)"
+"$root/testbed/cargo-test.sh" --workspace --locked --no-run -q || fail "operator" "testbed/cargo-test.sh --no-run failed"
 operator_bin=${CARGO_TARGET_DIR:-$root/target}/debug/hello-operator
 
 # run_case CASE: one case against a moto of its own, in a scratch copy of its
