@@ -29,9 +29,14 @@ early_builds() {
   for what in "install.sh all" "install.sh lua" "install.sh terraform-tools" "install.sh node" \
     "install.sh image-tools" "product-images.sh build"; do
     printf '==> early build: %s (+%d s)\n' "$what" "$((SECONDS - start))"
+    # A failure is logged and the next build goes on: the tier that needs
+    # the tool builds it again and fails naming the step.
     # shellcheck disable=SC2086 # the script and its argument
-    "$here"/$what || { printf '==> early build FAILED: %s\n' "$what"; return 1; }
-    printf '==> early build done: %s (+%d s)\n' "$what" "$((SECONDS - start))"
+    if "$here"/$what; then
+      printf '==> early build done: %s (+%d s)\n' "$what" "$((SECONDS - start))"
+    else
+      printf '==> early build FAILED: %s (+%d s)\n' "$what" "$((SECONDS - start))"
+    fi
   done
 }
 

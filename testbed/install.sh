@@ -81,6 +81,16 @@ begin() {
 }
 finish() { touch "$1.partial/.complete" && rm -rf "$1" && mv "$1.partial" "$1" && exec {build_lock}>&-; }
 
+# prints PATTERN CMD...: CMD's output (and errors) hold a line matching the
+# grep pattern. Captured first: `CMD | grep -q` under pipefail fails when
+# grep stops reading early and CMD dies of SIGPIPE, a race seen at nice 19.
+prints() {
+  local pattern=$1 out
+  shift
+  out=$("$@" 2>&1) || true
+  grep -q -- "$pattern" <<<"$out"
+}
+
 need() { command -v "$1" >/dev/null || fail "$2" "'$1' is not installed"; }
 
 # install_debian_packages WHAT PACKAGE...: apt-get install of those not
@@ -158,7 +168,7 @@ install_kubernetes() {
   local ldflags="-s -w -X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z"
   run_step "kubernetes: go build" "$kube_dir.partial/build.log" \
     bash -c "cd '$src' && CGO_ENABLED=0 go build -trimpath -ldflags '$ldflags' -o '$kube_dir.partial/bin/' ${pkgs[*]}"
-  "$kube_dir.partial/bin/kube-apiserver" --version | grep -q "$KUBERNETES_VERSION" ||
+  prints "$KUBERNETES_VERSION" "$kube_dir.partial/bin/kube-apiserver" --version ||
     fail "kubernetes: version check" "kube-apiserver --version does not print $KUBERNETES_VERSION"
   finish "$kube_dir"
 }
@@ -356,7 +366,7 @@ GO
     bash -c "cd '$src' && go get github.com/coredns/coredns@$COREDNS_VERSION"
   run_step "coredns: go build" "$coredns_dir.partial/build.log" \
     bash -c "cd '$src' && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags '-s -w' -o '$coredns_dir.partial/bin/coredns' ."
-  "$coredns_dir.partial/bin/coredns" -version | grep -q "${COREDNS_VERSION#v}" ||
+  prints "${COREDNS_VERSION#v}" "$coredns_dir.partial/bin/coredns" -version ||
     fail "coredns: version check" "coredns -version does not print ${COREDNS_VERSION#v}"
   finish "$coredns_dir"
 }
@@ -403,8 +413,8 @@ install_images() {
   cp "$coredns_dir/bin/coredns" "$d/bin/coredns"
   local f
   for f in pause probe coredns; do
-    file "$d/bin/$f" 2>/dev/null | grep -q 'statically linked' ||
-      ldd "$d/bin/$f" 2>&1 | grep -q 'not a dynamic executable' ||
+    prints 'statically linked' file "$d/bin/$f" ||
+      prints 'not a dynamic executable' ldd "$d/bin/$f" ||
       fail "images: $f" "$d/bin/$f is not a static binary"
   done
   local store=$d/buildah
@@ -437,7 +447,8 @@ install_terraform() {
     -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
     "github.com/hashicorp/terraform@$TERRAFORM_VERSION"
   # (dev=no: a release build, without the -dev suffix)
-  "$terraform_dir.partial/bin/terraform" version | grep -qx "Terraform ${TERRAFORM_VERSION}" ||
+  # No checkpoint call (offline).
+  CHECKPOINT_DISABLE=1 prints "^Terraform ${TERRAFORM_VERSION}\$" "$terraform_dir.partial/bin/terraform" version ||
     fail "terraform: version check" "terraform version does not print $TERRAFORM_VERSION"
   finish "$terraform_dir"
 }
