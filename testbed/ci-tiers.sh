@@ -40,14 +40,19 @@ early_builds() {
   done
 }
 
-stop_early_builds() {
+on_exit() {
   [ -n "$early_pid" ] && kill -0 "$early_pid" 2>/dev/null && kill -- "-$early_pid" 2>/dev/null
+  rm -f "$times_file" "$times_file.before" "$times_file.after"
   return 0
 }
 
-# The children's user+sys seconds so far, from bash's `times`.
+# The children's user+sys seconds so far, from bash's `times`, which must
+# run in this shell (in a $(...) subshell it would count that one's), so it
+# writes to a file.
+times_file=$(mktemp)
 children_cpu() {
-  times | sed -n 2p | awk '{
+  times >"$times_file"
+  sed -n 2p "$times_file" | awk '{
     t = 0
     for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
     printf "%d", t
@@ -68,15 +73,17 @@ if [ "${HELLO_CI_EARLY_BUILDS:-1}" != 0 ]; then
   # Its own session, so that stopping it stops its builds too.
   setsid nice -n 19 bash -c "$(declare -f early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
   early_pid=$!
-  trap stop_early_builds EXIT
 fi
+trap on_exit EXIT
 
 total=$SECONDS
 for tier in "$@"; do
-  start=$SECONDS cpu=$(children_cpu)
+  start=$SECONDS
+  children_cpu >"$times_file.before"
   make --no-print-directory -C "$repo" "$tier"
   rc=$?
-  rows+=("$(printf '%-20s %8d %8d' "$tier" "$((SECONDS - start))" "$(($(children_cpu) - cpu))")")
+  children_cpu >"$times_file.after"
+  rows+=("$(printf '%-20s %8d %8d' "$tier" "$((SECONDS - start))" "$(($(cat "$times_file.after") - $(cat "$times_file.before")))")")
   if [ "$rc" -ne 0 ]; then
     report
     echo "ci tiers: $tier FAILED (exit $rc) after $((SECONDS - total)) s"
