@@ -23,10 +23,15 @@ mkdir -p "$cache"
 early_log=$cache/early-builds.log
 early_pid=
 
-# The builds, in the order the tiers need them.
+# The builds, roughly in the order the tiers need them, but the terraform
+# tools first: the first tiers run `install.sh all` (Kubernetes, most of it)
+# in the foreground within seconds, so an early build of it would only hold
+# the lock they wait on, while the provider's Go build, started now, fills
+# the core that the Kubernetes build and the workspace compile leave idle in
+# their serial steps (linking, build scripts).
 early_builds() {
   local start=$SECONDS what
-  for what in "install.sh all" "install.sh lua" "install.sh terraform-tools" "install.sh node" \
+  for what in "install.sh terraform-tools" "install.sh all" "install.sh lua" "install.sh node" \
     "install.sh image-tools" "product-images.sh build"; do
     printf '==> early build: %s (+%d s)\n' "$what" "$((SECONDS - start))"
     # A failure is logged and the next build goes on: the tier that needs
