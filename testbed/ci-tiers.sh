@@ -75,8 +75,12 @@ report() {
 }
 
 if [ "${HELLO_CI_EARLY_BUILDS:-1}" != 0 ]; then
-  # Its own session, so that stopping it stops its builds too.
-  setsid nice -n 19 bash -c "$(declare -f early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
+  # Its own session, so that stopping it stops its builds too. A new
+  # session is also a new scheduler autogroup (sched_autogroup_enabled=1 on
+  # these machines), and autogroups share the CPU equally whatever their
+  # processes' nice values: the group itself gets nice 19, or the "nice 19"
+  # builds would take half the machine from the tiers.
+  setsid nice -n 19 bash -c '{ echo 19 >/proc/self/autogroup; } 2>/dev/null; '"$(declare -f early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
   early_pid=$!
 fi
 trap on_exit EXIT
