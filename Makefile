@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint lint-sources test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-argocd test-kstatus test-terraform bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint lint-sources test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-argocd test-kstatus test-msk-iam test-terraform bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
@@ -75,6 +75,12 @@ bench-consumer:
 fuzz-api:
 	api/fuzz.sh
 
+# MSK IAM through the test bed broker's IAM listeners (testbed/msk-iam-auth
+# checks each token as MSK does): the handler's unit tests, hello-api and
+# hello-consumer end to end, token refresh under load, refused credentials.
+test-msk-iam:
+	testbed/with-testbed.sh testbed/tests/msk-iam.sh
+
 # The test bed's own lifecycle (a second, temporary test bed).
 test-testbed:
 	testbed/tests/lifecycle.sh
@@ -112,7 +118,7 @@ test-terraform:
 # after the other (a machine has one node). testbed/ci-tiers.sh runs them in
 # this order, times each, and builds what later tiers need in the background
 # at nice 19 (HELLO_CI_EARLY_BUILDS=0: not).
-TEST_TIERS = lint-sources test-argocd test-rust test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
+TEST_TIERS = lint-sources test-argocd test-rust test-msk-iam test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
 test:
 	testbed/ci-tiers.sh $(TEST_TIERS)
 

@@ -116,7 +116,7 @@ PY
 port_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[2], int(sys.argv[1])))' "$1" "${2:-127.0.0.1}" 2>/dev/null; }
 
 # Bump when the set of certificates changes, so an old $pki is regenerated.
-pki_version="3 $NODE_NAME"
+pki_version="4 $NODE_NAME"
 
 gen_pki() {
   [ "$(cat "$pki/.complete" 2>/dev/null)" = "$pki_version" ] && return 0
@@ -151,6 +151,11 @@ gen_pki() {
     sign kubelet serverAuth "subjectAltName=IP:$NODE_GATEWAY,IP:127.0.0.1,DNS:$NODE_NAME,DNS:localhost"
     ec kube-proxy "/CN=system:kube-proxy"
     sign kube-proxy clientAuth
+    # The broker's TLS listener (MSK IAM), for host clients and pods; Kafka
+    # reads its key from a PKCS#12 keystore.
+    ec kafka "/CN=kafka"
+    sign kafka serverAuth "subjectAltName=IP:127.0.0.1,IP:$NODE_GATEWAY,DNS:localhost"
+    openssl pkcs12 -export -in kafka.crt -inkey kafka.key -name kafka -out kafka.p12 -passout pass:hello-testbed
     # Service-account tokens are signed with this key pair.
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key
     openssl pkey -in sa.key -pubout -out sa.pub
@@ -193,12 +198,21 @@ write_kafka_config() {
   # With the node, a second listener on the pod network's gateway, advertised
   # as such, so pods reach the broker (and the metadata it returns); host
   # clients keep 127.0.0.1.
-  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT" advertised="PLAINTEXT://127.0.0.1:$KAFKA_PORT" map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+  # IAM (and IAM_PODS with the node): SASL_SSL with OAUTHBEARER, MSK's IAM
+  # port, where testbed/msk-iam-auth checks each token as MSK does.
+  # IAM_REAUTH: the same, but sessions end after 15 s (test only), so clients
+  # re-authenticate, with refreshed tokens, while the refresh tests run.
+  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT,IAM://127.0.0.1:$KAFKA_IAM_PORT"
+  listeners+=",IAM_REAUTH://127.0.0.1:$KAFKA_IAM_REAUTH_PORT"
+  local map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,IAM:SASL_SSL,IAM_REAUTH:SASL_SSL
+  local iam_listeners=(iam "iam_reauth 15")
   if node_on; then
-    listeners+=",PODS://$NODE_GATEWAY:$KAFKA_POD_PORT"
-    advertised+=",PODS://$NODE_GATEWAY:$KAFKA_POD_PORT"
-    map+=",PODS:PLAINTEXT"
+    listeners+=",PODS://$NODE_GATEWAY:$KAFKA_POD_PORT,IAM_PODS://$NODE_GATEWAY:$KAFKA_IAM_POD_PORT"
+    map+=",PODS:PLAINTEXT,IAM_PODS:SASL_SSL"
+    iam_listeners+=(iam_pods)
   fi
+  local advertised=$listeners
+  write_kafka_iam_credentials
   cat >"$work/kafka/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
@@ -220,6 +234,11 @@ group.initial.rebalance.delay.ms=0
 # Like MSK Serverless: clients must create their topics themselves.
 auto.create.topics.enable=false
 EOF
+  local l
+  for l in "${iam_listeners[@]}"; do
+    # shellcheck disable=SC2086 # the listener and its session cap
+    kafka_iam_listener_config $l >>"$work/kafka/server.properties"
+  done
   cat >"$work/kafka/log4j2.properties" <<'EOF'
 status = warn
 appender.out.type = Console
@@ -230,6 +249,40 @@ rootLogger.level = INFO
 rootLogger.appenderRef.out.ref = OUT
 logger.quiet.name = org.apache.kafka.clients
 logger.quiet.level = WARN
+EOF
+}
+
+# The test bed's IAM identity: a long-term key pair the broker knows. Its
+# region and keys go into the env, for clients on this machine.
+KAFKA_IAM_REGION=eu-west-1
+write_kafka_iam_credentials() {
+  if [ ! -s "$work/kafka-iam.env" ]; then
+    printf 'HELLO_TESTBED_IAM_ACCESS_KEY_ID=AKIAHELLOTESTBED0001\nHELLO_TESTBED_IAM_SECRET_ACCESS_KEY=%s\n' \
+      "$(openssl rand -hex 20)" >"$work/kafka-iam.env"
+  fi
+  # shellcheck source=/dev/null # written just above
+  . "$work/kafka-iam.env"
+  printf '# ACCESS_KEY_ID SECRET_ACCESS_KEY PRINCIPAL (testbed/msk-iam-auth)\n%s %s %s\n' \
+    "$HELLO_TESTBED_IAM_ACCESS_KEY_ID" "$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY" \
+    "arn:aws:iam::123456789012:user/hello-testbed" >"$work/kafka/iam-credentials"
+}
+
+# kafka_iam_listener_config LISTENER [MAX_SESSION_SECONDS]: the broker
+# settings of one MSK IAM listener. Sessions end with their token
+# (connections.max.reauth.ms on, as on MSK), so clients re-authenticate with
+# fresh tokens; MAX_SESSION_SECONDS (test only) ends them sooner.
+kafka_iam_listener_config() {
+  local l=$1 max_session=
+  [ -n "${2:-}" ] && max_session=" maxSessionSeconds=\"$2\""
+  cat <<EOF
+listener.name.$l.sasl.enabled.mechanisms=OAUTHBEARER
+listener.name.$l.oauthbearer.sasl.server.callback.handler.class=dev.hello.testbed.mskiam.MskIamValidatorCallbackHandler
+listener.name.$l.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker" region="$KAFKA_IAM_REGION" credentialsFile="$work/kafka/iam-credentials"$max_session;
+listener.name.$l.oauthbearer.connections.max.reauth.ms=900000
+listener.name.$l.ssl.keystore.type=PKCS12
+listener.name.$l.ssl.keystore.location=$pki/kafka.p12
+listener.name.$l.ssl.keystore.password=hello-testbed
+listener.name.$l.ssl.key.password=hello-testbed
 EOF
 }
 
@@ -270,6 +323,14 @@ write_env() {
 export HELLO_TESTBED_DIR=$work
 export KUBECONFIG=$work/kubeconfig
 export HELLO_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
+# The MSK IAM listener (SASL_SSL, OAUTHBEARER) and what a client needs for it.
+export HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_IAM_PORT
+# The same with sessions cut to 15 s (test only: token refresh checks).
+export HELLO_KAFKA_IAM_REAUTH_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_IAM_REAUTH_PORT
+export HELLO_KAFKA_IAM_REGION=$KAFKA_IAM_REGION
+export HELLO_KAFKA_IAM_CA_FILE=$pki/ca.crt
+export HELLO_TESTBED_IAM_ACCESS_KEY_ID=$HELLO_TESTBED_IAM_ACCESS_KEY_ID
+export HELLO_TESTBED_IAM_SECRET_ACCESS_KEY=$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY
 export PATH=$path_entries:\$PATH
 EOF
   node_on && node_env >>"$work/env.partial"
@@ -345,7 +406,7 @@ up() {
 
   gen_pki
   pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
-    KAFKA_POD_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
+    KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
   # The pod network's bridge carries the gateway address the apiserver and
   # Kafka listen on for pods, so it exists before they start.
   node_on && node_network
@@ -413,7 +474,7 @@ up() {
     fail "format kafka storage" "StorageTool format failed" "$logs/kafka-format.log"
   start kafka java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" \
-    -cp "$(kafka_dir)/libs/*" kafka.Kafka "$work/kafka/server.properties"
+    -cp "$(kafka_dir)/libs/*:$("$here/install.sh" --print-msk-iam-libs)/*" kafka.Kafka "$work/kafka/server.properties"
 
   wait_until kube-controller-manager 60 healthy_http "https://127.0.0.1:$KCM_PORT/healthz" -k
   wait_until kube-scheduler 60 healthy_http "https://127.0.0.1:$SCHEDULER_PORT/healthz" -k

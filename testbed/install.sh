@@ -16,6 +16,8 @@
 #   testbed/install.sh kstatus       testbed/kstatus/ (cli-utils' kstatus on a HelloApi); part of all
 #   testbed/install.sh --print-kstatus                       the path of that binary
 #   testbed/install.sh lua           Debian's lua5.1, for the Argo CD health check's tests
+#   testbed/install.sh msk-iam-auth  testbed/msk-iam-auth/ (the broker's MSK IAM check); part of all
+#   testbed/install.sh --print-msk-iam-libs                  its jars, for the broker's classpath
 #
 # Each tool lives in $HELLO_TESTBED_CACHE/<tool>-<version>/ and is only built when
 # that directory lacks its `.complete` stamp, so a warm run does nothing. All
@@ -49,6 +51,14 @@ checkov_dir=$cache/checkov-$CHECKOV_VERSION
 # named after a hash of them as well as the cli-utils version: an edit rebuilds.
 kstatus_key=$(cat "$here"/kstatus/*.go "$here/kstatus/go.mod" "$here/kstatus/go.sum" | sha256sum | cut -c1-12)
 kstatus_dir=$cache/kstatus-$CLI_UTILS_VERSION-$kstatus_key
+# The broker's MSK IAM handler, built from testbed/msk-iam-auth/: named after
+# a hash of its sources and the versions it is built against.
+msk_iam_key=$({
+  cat "$here/msk-iam-auth/pom.xml"
+  find "$here/msk-iam-auth/src/main" -type f -print0 | LC_ALL=C sort -z | xargs -0 cat
+  echo "$KAFKA_VERSION $AWS_SDK_JAVA_VERSION"
+} | sha256sum | cut -c1-12)
+msk_iam_dir=$cache/msk-iam-auth-$msk_iam_key
 
 step() { printf '==> testbed install: %s\n' "$*" >&2; }
 fail() { printf 'testbed install FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
@@ -281,6 +291,26 @@ POM
   ls "$kafka_dir.partial/libs/kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar" >/dev/null ||
     fail "kafka: resolve" "kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar missing from libs/"
   finish "$kafka_dir"
+}
+
+# The Kafka server callback handler that checks MSK IAM tokens (the broker's
+# IAM listener, cluster.sh): its jar and the AWS SDK jars it needs, without
+# what the broker already has (Kafka, slf4j, Jackson). Its tests run in make
+# test (make test-msk-iam-auth), not here.
+install_msk_iam_auth() {
+  [ -f "$msk_iam_dir/.complete" ] && return 0
+  need mvn "msk-iam-auth"
+  need java "msk-iam-auth"
+  step "msk-iam-auth $msk_iam_key (AWS SDK for Java $AWS_SDK_JAVA_VERSION, Maven Central)"
+  begin "$msk_iam_dir" || return 0
+  cp -r "$here/msk-iam-auth/pom.xml" "$here/msk-iam-auth/src" "$msk_iam_dir.partial/"
+  run_step "msk-iam-auth: mvn package" "$msk_iam_dir.partial/mvn.log" \
+    mvn -B -q -f "$msk_iam_dir.partial/pom.xml" -Dkafka.version="$KAFKA_VERSION" -Dawssdk.version="$AWS_SDK_JAVA_VERSION" \
+    -Dmaven.test.skip=true package dependency:copy-dependencies \
+    -DincludeScope=runtime -DexcludeGroupIds=org.slf4j -DoutputDirectory="$msk_iam_dir.partial/libs"
+  cp "$msk_iam_dir.partial/target/msk-iam-auth-1.jar" "$msk_iam_dir.partial/libs/"
+  rm -rf "$msk_iam_dir.partial/target" "$msk_iam_dir.partial/src"
+  finish "$msk_iam_dir"
 }
 
 # install_pip_tool DIR NAME PIP-REQUIREMENTS ENTRYPOINT: a PyPI tool in its own
@@ -570,6 +600,7 @@ case "${1:-all}" in
   --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" "$kstatus_dir/bin" ;;
   --print-kstatus) printf '%s\n' "$kstatus_dir/bin/kstatus" ;;
   --print-kafka-dir) printf '%s\n' "$kafka_dir" ;;
+  --print-msk-iam-libs) printf '%s\n' "$msk_iam_dir/libs" ;;
   --print-images) print_images ;;
   --print-coredns-dir) printf '%s\n' "$coredns_dir" ;;
   node-packages) install_node_packages ;;
@@ -587,6 +618,7 @@ case "${1:-all}" in
   kstatus) install_kstatus ;;
   lua) install_lua ;;
   kafka) install_kafka ;;
+  msk-iam-auth) install_msk_iam_auth ;;
   moto) install_moto ;;
   terraform) install_terraform ;;
   terraform-provider-aws) install_terraform_provider_aws ;;
@@ -605,11 +637,12 @@ case "${1:-all}" in
     ;;
   all)
     install_kafka
+    install_msk_iam_auth
     install_moto
     install_helm
     install_kstatus
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools)" ;;
 esac

@@ -37,6 +37,8 @@ node_env() {
 export HELLO_TESTBED_NODE_NAME=$NODE_NAME
 # Kafka as pods reach it (a listener on the pod network's gateway).
 export HELLO_KAFKA_POD_BOOTSTRAP_SERVERS=$NODE_GATEWAY:$KAFKA_POD_PORT
+# Its MSK IAM listener as pods reach it (SASL_SSL, the test bed CA).
+export HELLO_KAFKA_IAM_POD_BOOTSTRAP_SERVERS=$NODE_GATEWAY:$KAFKA_IAM_POD_PORT
 # ctr talks to the node's containerd: ctr images ls, ctr tasks ls
 export CONTAINERD_ADDRESS=$node_dir/containerd/containerd.sock
 export CONTAINERD_NAMESPACE=k8s.io

@@ -45,6 +45,7 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("hello_consumer");
+        hello_kafka::metrics::register(&mut registry);
         let records = Counter::default();
         registry.register(
             "records",

@@ -65,8 +65,10 @@ impl ConsumerObserver for () {}
 /// deliveries, statistics and rebalances go to the observer `D`.
 pub struct HelloContext<D = ()> {
     iam: Option<IamTokenSource>,
+    mechanism: &'static str,
     observer: D,
     errors: LogThrottle,
+    auth_errors: LogThrottle,
     outage: Outage,
 }
 
@@ -78,8 +80,10 @@ impl<D> HelloContext<D> {
         };
         Self {
             iam,
+            mechanism: settings.auth.name(),
             observer,
             errors: LogThrottle::new(Duration::from_secs(10)),
+            auth_errors: LogThrottle::new(Duration::from_secs(10)),
             outage: Outage::default(),
         }
     }
@@ -136,6 +140,16 @@ impl<D: ClientObserver> ClientContext for HelloContext<D> {
     fn error(&self, error: KafkaError, reason: &str) {
         if error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::PartitionEOF) {
             // Not an error: a consumer with enable.partition.eof reached the end.
+            return;
+        }
+        if error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::Authentication) {
+            // Refused credentials (or no token): counted, and logged apart
+            // from other errors, so a flood of those cannot hide it.
+            crate::metrics::auth_failed(self.mechanism);
+            if let Some(suppressed) = self.auth_errors.allow() {
+                tracing::warn!(target: "librdkafka", mechanism = self.mechanism, %error, suppressed,
+                    "the Kafka brokers refused this client's {} credentials: {reason}", self.mechanism);
+            }
             return;
         }
         if Outage::is_outage_error(&error) {

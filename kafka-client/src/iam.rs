@@ -19,12 +19,30 @@ const TOKEN_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct IamTokenSource {
     region: Region,
     credentials: Option<aws_types::sdk_config::SharedCredentialsProvider>,
+    test_lifetime: Option<Duration>,
+}
+
+/// Test only: tells librdkafka the token expires after this many seconds,
+/// so it refreshes sooner than every 12 minutes (the test bed's refresh
+/// checks). Never set it in production; MSK tokens live 15 minutes.
+pub const TEST_LIFETIME_ENV: &str = "HELLO_KAFKA_IAM_TEST_TOKEN_LIFETIME_SECONDS";
+
+fn test_lifetime_from_env() -> Option<Duration> {
+    let seconds: u64 = std::env::var(TEST_LIFETIME_ENV).ok()?.trim().parse().ok()?;
+    (seconds > 0).then(|| Duration::from_secs(seconds))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl std::fmt::Debug for IamTokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IamTokenSource")
             .field("region", &self.region)
+            .field("test_lifetime", &self.test_lifetime)
             .finish_non_exhaustive()
     }
 }
@@ -35,6 +53,7 @@ impl IamTokenSource {
         Self {
             region: Region::new(region.into()),
             credentials: None,
+            test_lifetime: test_lifetime_from_env(),
         }
     }
 
@@ -43,6 +62,7 @@ impl IamTokenSource {
         Self {
             region: Region::new(region.into()),
             credentials: Some(aws_types::sdk_config::SharedCredentialsProvider::new(chain)),
+            test_lifetime: test_lifetime_from_env(),
         }
     }
 
@@ -67,13 +87,17 @@ impl IamTokenSource {
             .map_err(|e| format!("starting a runtime for the MSK IAM token: {e}"))?;
         let region = self.region.clone();
         let signed = runtime.block_on(async {
-            let token = match &self.credentials {
-                Some(provider) => {
-                    generate_auth_token_from_credentials_provider(region, provider.clone()).await
+            let token = async {
+                match &self.credentials {
+                    Some(provider) => {
+                        generate_auth_token_from_credentials_provider(region, provider.clone())
+                            .await
+                    }
+                    None => generate_auth_token(region).await,
                 }
-                None => generate_auth_token(region).await,
             };
-            tokio::time::timeout(TOKEN_TIMEOUT, async { token }).await
+            // The timeout covers the credential chain's calls (STS, IMDS).
+            tokio::time::timeout(TOKEN_TIMEOUT, token).await
         });
         let (token, expires_at_ms) = signed
             .map_err(|_| format!("no MSK IAM token within {TOKEN_TIMEOUT:?}"))?
@@ -86,8 +110,17 @@ impl IamTokenSource {
         Ok(OAuthToken {
             token,
             principal_name: String::new(),
-            lifetime_ms: expires_at_ms,
+            lifetime_ms: self.reported_lifetime_ms(expires_at_ms, now_ms()),
         })
+    }
+
+    /// The expiry librdkafka is told, which it refreshes the token at 80% of:
+    /// the token's own, or sooner under the test-only lifetime cap.
+    fn reported_lifetime_ms(&self, expires_at_ms: i64, now_ms: i64) -> i64 {
+        match self.test_lifetime {
+            Some(cap) => expires_at_ms.min(now_ms + cap.as_millis() as i64),
+            None => expires_at_ms,
+        }
     }
 }
 
@@ -126,5 +159,15 @@ mod tests {
             (13 * 60_000..=15 * 60_000).contains(&remaining),
             "token expires in {remaining} ms"
         );
+    }
+
+    #[test]
+    fn the_test_lifetime_cap_only_shortens_what_librdkafka_is_told() {
+        let mut source = IamTokenSource::new("eu-west-1");
+        source.test_lifetime = None;
+        assert_eq!(source.reported_lifetime_ms(900_000, 0), 900_000);
+        source.test_lifetime = Some(Duration::from_secs(20));
+        assert_eq!(source.reported_lifetime_ms(900_000, 1_000), 21_000);
+        assert_eq!(source.reported_lifetime_ms(10_000, 1_000), 10_000);
     }
 }

@@ -19,6 +19,7 @@ mod context;
 mod error;
 mod iam;
 mod log_throttle;
+pub mod metrics;
 mod outage;
 mod settings;
 mod topic;
