@@ -53,13 +53,18 @@ public final class MskIamValidatorCallbackHandler implements AuthenticateCallbac
         }
         Object maxSession = options.get("maxSessionSeconds");
         verifier = new MskIamVerifier(required(options, "region"), store,
-                Duration.ofSeconds(Long.parseLong(String.valueOf(options.getOrDefault("clockSkewSeconds", "300")))),
+                Duration.ofSeconds(Long.parseLong(optional(options, "clockSkewSeconds", "300"))),
                 maxSession == null ? null : Duration.ofSeconds(Long.parseLong(maxSession.toString())));
     }
 
     /** For the tests: the clock the handler judges expiry by. */
     void clock(Clock clock) {
         this.clock = clock;
+    }
+
+    private static String optional(Map<String, ?> options, String name, String otherwise) {
+        Object v = options.get(name);
+        return v == null ? otherwise : v.toString();
     }
 
     private static String required(Map<String, ?> options, String name) {
