@@ -329,10 +329,10 @@ export HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_IAM_PORT
 export HELLO_KAFKA_IAM_REAUTH_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_IAM_REAUTH_PORT
 export HELLO_KAFKA_IAM_REGION=$KAFKA_IAM_REGION
 export HELLO_KAFKA_IAM_CA_FILE=$pki/ca.crt
-export HELLO_TESTBED_IAM_ACCESS_KEY_ID=$HELLO_TESTBED_IAM_ACCESS_KEY_ID
-export HELLO_TESTBED_IAM_SECRET_ACCESS_KEY=$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY
 export PATH=$path_entries:\$PATH
 EOF
+  # The test bed's IAM key (HELLO_TESTBED_IAM_ACCESS_KEY_ID, ..._SECRET_ACCESS_KEY).
+  sed 's/^/export /' "$work/kafka-iam.env" >>"$work/env.partial"
   node_on && node_env >>"$work/env.partial"
   # Lines other scripts add (testbed/up.sh: HELLO_URL) survive a rewrite;
   # they go with the test bed (stop_all).

@@ -92,6 +92,11 @@ impl<D> HelloContext<D> {
         &self.observer
     }
 
+    /// Where this context's IAM tokens come from (`None` unless `iam`).
+    pub(crate) fn iam(&self) -> Option<&IamTokenSource> {
+        self.iam.as_ref()
+    }
+
     /// Tells the context the brokers answered (a record or a delivery
     /// arrived); ends and logs an outage if one was on. Cheap: call it often.
     pub fn connected(&self) {
@@ -208,5 +213,49 @@ impl<D: ConsumerObserver> ConsumerContext for HelloContext<D> {
 
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
         self.observer.committed(&result, offsets);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TopicLayout;
+    use rdkafka::types::RDKafkaErrorCode;
+
+    fn scram() -> KafkaSettings {
+        KafkaSettings {
+            bootstrap_servers: "b:9096".into(),
+            topic: "events".into(),
+            auth: Auth::Scram {
+                username: "u".into(),
+                password: "p".into(),
+            },
+            ca_file: None,
+            layout: TopicLayout::default(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_of_the_credentials_is_counted_under_the_mechanism_and_nothing_else_is() {
+        let context = HelloContext::new(&scram(), ());
+        let before = crate::metrics::auth_failures("scram");
+        context.error(
+            KafkaError::Global(RDKafkaErrorCode::Authentication),
+            "SASL authentication error: Authentication failed",
+        );
+        context.error(
+            KafkaError::Global(RDKafkaErrorCode::MessageTimedOut),
+            "a timeout",
+        );
+        assert_eq!(crate::metrics::auth_failures("scram"), before + 1);
+
+        let mut registry = prometheus_client::registry::Registry::with_prefix("hello");
+        crate::metrics::register(&mut registry);
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+        assert!(
+            text.contains("hello_kafka_auth_failures_total{mechanism=\"scram\"}"),
+            "{text}"
+        );
     }
 }

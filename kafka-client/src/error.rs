@@ -36,6 +36,8 @@ pub enum Error {
         #[source]
         source: rdkafka::error::KafkaError,
     },
+    #[error("the admin client's MSK IAM token: {0}")]
+    AdminToken(String),
     #[error("creating topic {topic}: the broker answered {code}")]
     CreateTopicRefused {
         topic: String,

@@ -1,3 +1,4 @@
+use std::ffi::{CStr, CString, c_char};
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
@@ -53,7 +54,47 @@ pub fn admin_client(
     config: &ClientConfig,
     context: HelloContext<()>,
 ) -> Result<AdminClient<HelloContext<()>>, Error> {
-    AdminClient::from_config_and_context(config, context).map_err(Error::Client)
+    let admin = AdminClient::from_config_and_context(config, context).map_err(Error::Client)?;
+    set_iam_token(&admin)?;
+    Ok(admin)
+}
+
+/// Gives an IAM admin client a fresh token. rust-rdkafka's `AdminClient`
+/// never polls the queue on which librdkafka asks for OAUTHBEARER tokens
+/// (fede1024/rust-rdkafka#757), so without this it never authenticates and
+/// every admin call times out: found against the test bed's MSK IAM
+/// listener. Set at creation and before each topic creation, so a client
+/// that retries for longer than a token lives still has a valid one.
+fn set_iam_token(admin: &AdminClient<HelloContext<()>>) -> Result<(), Error> {
+    let Some(iam) = admin.inner().context().iam() else {
+        return Ok(());
+    };
+    let token = iam.token().map_err(|e| Error::AdminToken(e.to_string()))?;
+    let value = CString::new(token.token).map_err(|e| Error::AdminToken(e.to_string()))?;
+    let principal =
+        CString::new(token.principal_name).map_err(|e| Error::AdminToken(e.to_string()))?;
+    let mut errstr = [0 as c_char; 512];
+    // SAFETY: the handle is the admin client's own and outlives the call;
+    // the strings are NUL-terminated and librdkafka copies them; no
+    // extensions; errstr is writable for its length.
+    let code = unsafe {
+        rdkafka::bindings::rd_kafka_oauthbearer_set_token(
+            admin.inner().native_ptr(),
+            value.as_ptr(),
+            token.lifetime_ms,
+            principal.as_ptr(),
+            std::ptr::null_mut(),
+            0,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        )
+    };
+    if code == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        return Ok(());
+    }
+    // SAFETY: librdkafka wrote a NUL-terminated message into errstr.
+    let message = unsafe { CStr::from_ptr(errstr.as_ptr()) };
+    Err(Error::AdminToken(message.to_string_lossy().into_owned()))
 }
 
 /// Creates `topic` unless it exists: MSK Serverless (and the test bed's
@@ -68,6 +109,7 @@ pub async fn ensure_topic(
         layout.partitions,
         TopicReplication::Fixed(layout.replication_factor),
     );
+    set_iam_token(admin)?;
     let options = AdminOptions::new()
         .operation_timeout(Some(Duration::from_secs(30)))
         .request_timeout(Some(Duration::from_secs(30)));
