@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local test bed: etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler and a single-node KRaft Kafka, all on loopback.
+# kube-scheduler, moto (STS, for the IRSA chain) and a single-node KRaft
+# Kafka, all on loopback.
 #
 #   testbed/cluster.sh up       start (idempotent) and write $HELLO_TESTBED_DIR/env
 #   testbed/cluster.sh up --node  the same plus a real node: containerd, kubelet,
@@ -30,7 +31,7 @@ pki=$work/pki
 logs=$work/logs
 pids=$work/pids
 # Start order; `down` stops in reverse.
-components=(etcd kube-apiserver kube-controller-manager kube-scheduler kafka)
+components=(etcd kube-apiserver kube-controller-manager kube-scheduler moto kafka)
 # The node's components, started after those when $work/node.on exists.
 node_components=(containerd kubelet kube-proxy)
 node_on() { [ -f "$work/node.on" ]; }
@@ -277,7 +278,7 @@ kafka_iam_listener_config() {
   cat <<EOF
 listener.name.$l.sasl.enabled.mechanisms=OAUTHBEARER
 listener.name.$l.oauthbearer.sasl.server.callback.handler.class=dev.hello.testbed.mskiam.MskIamValidatorCallbackHandler
-listener.name.$l.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker" region="$KAFKA_IAM_REGION" credentialsFile="$work/kafka/iam-credentials"$max_session;
+listener.name.$l.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker" region="$KAFKA_IAM_REGION" credentialsFile="$work/kafka/iam-credentials" motoEndpoint="http://127.0.0.1:$MOTO_PORT"$max_session;
 listener.name.$l.oauthbearer.connections.max.reauth.ms=900000
 listener.name.$l.ssl.keystore.type=PKCS12
 listener.name.$l.ssl.keystore.location=$pki/kafka.p12
@@ -329,6 +330,9 @@ export HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_IAM_PORT
 export HELLO_KAFKA_IAM_REAUTH_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_IAM_REAUTH_PORT
 export HELLO_KAFKA_IAM_REGION=$KAFKA_IAM_REGION
 export HELLO_KAFKA_IAM_CA_FILE=$pki/ca.crt
+# moto's STS, for the IRSA chain (AWS_ENDPOINT_URL_STS); the broker trusts
+# the temporary credentials it issues.
+export HELLO_TESTBED_STS_ENDPOINT=http://127.0.0.1:$MOTO_PORT
 export PATH=$path_entries:\$PATH
 EOF
   # The test bed's IAM key (HELLO_TESTBED_IAM_ACCESS_KEY_ID, ..._SECRET_ACCESS_KEY).
@@ -406,7 +410,7 @@ up() {
 
   gen_pki
   pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
-    KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
+    KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT MOTO_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
   # The pod network's bridge carries the gateway address the apiserver and
   # Kafka listen on for pods, so it exists before they start.
   node_on && node_network
@@ -463,6 +467,16 @@ up() {
     --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --cert-dir "$work/scheduler-certs" \
     --leader-elect=false --profiling=false
 
+  # moto's STS serves AssumeRoleWithWebIdentity, the IRSA chain's exchange of
+  # a ServiceAccount token for temporary credentials; the broker reads what
+  # it issued (motoEndpoint). Started through a link in $work, so its
+  # command line names the work directory (`owned`).
+  say "moto $MOTO_VERSION (STS) on 127.0.0.1:$MOTO_PORT"
+  port_free "$MOTO_PORT" || fail "start moto" "port $MOTO_PORT is already in use"
+  mkdir -p "$work/bin"
+  ln -sfn "$("$here/install.sh" --print-path | grep '/moto-')/moto_server" "$work/bin/moto_server"
+  start moto "$work/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+
   say "kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
   port_free "$KAFKA_PORT" || fail "start kafka" "port $KAFKA_PORT is already in use"
   rm -rf "$work/kafka"
@@ -478,6 +492,7 @@ up() {
 
   wait_until kube-controller-manager 60 healthy_http "https://127.0.0.1:$KCM_PORT/healthz" -k
   wait_until kube-scheduler 60 healthy_http "https://127.0.0.1:$SCHEDULER_PORT/healthz" -k
+  wait_until moto 60 curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"
   wait_until kafka 90 kafka_port_open
   wait_until kafka 90 kafka_ready
 

@@ -12,7 +12,11 @@
 #     refreshes and re-authentications while requests run; no request
 #     failed or held up, no event lost, no consumer rebalance;
 #   - refused credentials: the API keeps answering; its metric and a
-#     throttled log line name the mechanism and the broker's refusal.
+#     throttled log line name the mechanism and the broker's refusal;
+#   - the IRSA chain: a ServiceAccount token from the test bed apiserver,
+#     AssumeRoleWithWebIdentity at moto's STS, tokens signed with the
+#     temporary credentials, accepted by the broker as the assumed role; a
+#     temporary key STS never issued is refused.
 # Run it through testbed/with-testbed.sh, as `make test-msk-iam` does.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -53,35 +57,40 @@ check "the MSK IAM handler's unit tests pass ($(mvn_tests 2>/dev/null | tail -1)
 bin=${CARGO_TARGET_DIR:-$repo/target}/debug
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# iam_env SECRET: the environment of a client with the test bed's key, the
-# way a pod with static keys (or the SDK's chain after IRSA) has it.
+# iam_env: what every IAM client here has: the mechanism, the region, the
+# broker's CA, and no credential source but the ones a case adds (no IMDS,
+# no config or credentials file).
 iam_env() {
-  echo AWS_ACCESS_KEY_ID="$HELLO_TESTBED_IAM_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$1" \
-    AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  echo AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
     HELLO_KAFKA_AUTH=iam HELLO_KAFKA_REGION="$HELLO_KAFKA_IAM_REGION" HELLO_KAFKA_CA_FILE="$HELLO_KAFKA_IAM_CA_FILE"
 }
+# static_keys SECRET: the test bed's long-term key, with SECRET as its secret.
+static_keys() { echo AWS_ACCESS_KEY_ID="$HELLO_TESTBED_IAM_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$1"; }
 
-# start_api NAME BOOTSTRAP TOPIC SECRET [ENV...]: hello-api with IAM auth,
-# logging to $work/NAME.log; sets api_port and api_admin.
+# start_api NAME BOOTSTRAP TOPIC ENV...: hello-api with IAM auth and the
+# credentials in ENV (NAME=VALUE words), logging to $work/NAME.log; sets
+# api_port and api_admin. No AWS_* key of this shell reaches it.
 start_api() {
-  local name=$1 bootstrap=$2 topic=$3 secret=$4
-  shift 4
+  local name=$1 bootstrap=$2 topic=$3
+  shift 3
   api_port=$(free_port) api_admin=$(free_port)
   # shellcheck disable=SC2046 # iam_env's words are NAME=VALUE pairs
-  env $(iam_env "$secret") "$@" "$bin/hello-api" --listen "127.0.0.1:$api_port" --admin-listen "127.0.0.1:$api_admin" \
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN $(iam_env) "$@" \
+    "$bin/hello-api" --listen "127.0.0.1:$api_port" --admin-listen "127.0.0.1:$api_admin" \
     --access-log=false --kafka-bootstrap-servers "$bootstrap" --kafka-topic "$topic" >"$work/$name.log" 2>&1 &
   pids+=($!)
 }
 
-# start_consumer NAME BOOTSTRAP TOPIC [ENV...]: hello-consumer with IAM
-# auth, its events in $work/NAME.out, its log in $work/NAME.log; sets
-# consumer_admin.
+# start_consumer NAME BOOTSTRAP TOPIC ENV...: hello-consumer with IAM auth
+# and the credentials in ENV, its events in $work/NAME.out, its log in
+# $work/NAME.log; sets consumer_admin.
 start_consumer() {
   local name=$1 bootstrap=$2 topic=$3
   shift 3
   consumer_admin=$(free_port)
   # shellcheck disable=SC2046 # iam_env's words are NAME=VALUE pairs
-  env $(iam_env "$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY") "$@" "$bin/hello-consumer" --admin-listen "127.0.0.1:$consumer_admin" \
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN $(iam_env) "$@" \
+    "$bin/hello-consumer" --admin-listen "127.0.0.1:$consumer_admin" \
     --kafka-bootstrap-servers "$bootstrap" --kafka-topic "$topic" --group-id "$name-$RANDOM" \
     >"$work/$name.out" 2>"$work/$name.log" &
   pids+=($!)
@@ -103,12 +112,15 @@ accepted_since() { # LINE: broker log lines after LINE naming the test bed's pri
 # --- events through the IAM listener ---
 topic=iam-$RANDOM
 log_mark=$(($(wc -l <"$broker_log") + 1))
-start_api flow "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" "$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY"
+keys=$(static_keys "$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY")
+# shellcheck disable=SC2086 # NAME=VALUE words
+start_api flow "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $keys
 url=http://127.0.0.1:$api_port
 check "hello-api with --kafka-auth iam answers" eventually 60 curl -fsS "$url/healthcheck"
 names=(Iam1 Iam2 Iam3 Iam4 Iam5)
 for n in "${names[@]}"; do curl -fsS -o /dev/null "$url/current_time?name=$n"; done
-start_consumer flow-consumer "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic"
+# shellcheck disable=SC2086 # NAME=VALUE words
+start_consumer flow-consumer "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $keys
 check "hello-consumer with --kafka-auth iam prints each of the API's 5 events" \
   eventually 90 consumed "$work/flow-consumer.out" "${names[@]}"
 check "the broker accepted both clients' tokens and names their principal, arn:aws:iam::123456789012:user/hello-testbed" \
@@ -120,8 +132,10 @@ check "the API counted every event as produced (5) and no auth failure" \
 topic=iam-refresh-$RANDOM
 log_mark=$(($(wc -l <"$broker_log") + 1))
 short=HELLO_KAFKA_IAM_TEST_TOKEN_LIFETIME_SECONDS=10
-start_api refresh "$HELLO_KAFKA_IAM_REAUTH_BOOTSTRAP_SERVERS" "$topic" "$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY" "$short"
-start_consumer refresh-consumer "$HELLO_KAFKA_IAM_REAUTH_BOOTSTRAP_SERVERS" "$topic" "$short"
+# shellcheck disable=SC2086 # NAME=VALUE words
+start_api refresh "$HELLO_KAFKA_IAM_REAUTH_BOOTSTRAP_SERVERS" "$topic" $keys "$short"
+# shellcheck disable=SC2086 # NAME=VALUE words
+start_consumer refresh-consumer "$HELLO_KAFKA_IAM_REAUTH_BOOTSTRAP_SERVERS" "$topic" $keys "$short"
 url=http://127.0.0.1:$api_port
 check "hello-api on the 15 s-session listener answers" eventually 60 curl -fsS "$url/healthcheck"
 # 60 s of requests, one after another: each name once.
@@ -165,7 +179,8 @@ check "  and no auth failure on either side" \
 
 # --- refused credentials ---
 topic=iam-refused-$RANDOM
-start_api refused "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" not-the-secret
+# shellcheck disable=SC2046 # NAME=VALUE words
+start_api refused "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $(static_keys not-the-secret)
 url=http://127.0.0.1:$api_port
 check "with a wrong secret, hello-api still answers" eventually 60 curl -fsS "$url/hello"
 check "  and counts the brokers' refusals: hello_kafka_auth_failures_total{mechanism=\"iam\"} > 0" \
@@ -198,6 +213,77 @@ check "  the refusal log is throttled: $(($(refusal_lines) - before)) lines in t
   [ $(($(refusal_lines) - before)) -le 2 ]
 check "the broker logged why: 'token refused: the signature does not match'" \
   grep -q 'MSK IAM: token refused: the signature does not match' "$broker_log"
+
+# --- the IRSA chain ---
+# As the EKS pod identity webhook sets a pod up: AWS_ROLE_ARN from the
+# ServiceAccount's eks.amazonaws.com/role-arn, a ServiceAccount token for
+# audience sts.amazonaws.com in AWS_WEB_IDENTITY_TOKEN_FILE, the region, and
+# no key. The SDK's default chain exchanges the token at STS (moto, via
+# AWS_ENDPOINT_URL_STS) for temporary credentials, and signs with those; the
+# broker knows what moto issued. The ServiceAccounts are named and annotated
+# as the operator makes them for HelloApi `hello` (operator/src/build: its
+# unit test pins that the pods carry the region and no key).
+ns=irsa-$RANDOM
+kubectl create namespace "$ns" >/dev/null
+kubectl -n "$ns" create serviceaccount hello >/dev/null
+kubectl -n "$ns" create serviceaccount hello-consumer >/dev/null
+kubectl -n "$ns" annotate serviceaccount hello eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/hello-api >/dev/null
+kubectl -n "$ns" annotate serviceaccount hello-consumer eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/hello-consumer >/dev/null
+# irsa_env SERVICEACCOUNT: that environment, with a token the apiserver
+# issued for SERVICEACCOUNT in $work/irsa-SERVICEACCOUNT.token.
+irsa_env() {
+  local sa=$1 role
+  role=$(kubectl -n "$ns" get serviceaccount "$sa" -o jsonpath='{.metadata.annotations.eks\.amazonaws\.com/role-arn}')
+  kubectl -n "$ns" create token "$sa" --audience sts.amazonaws.com --duration 1h >"$work/irsa-$sa.token"
+  echo AWS_ROLE_ARN="$role" AWS_WEB_IDENTITY_TOKEN_FILE="$work/irsa-$sa.token" AWS_ENDPOINT_URL_STS="$HELLO_TESTBED_STS_ENDPOINT" \
+    AWS_REGION="$HELLO_KAFKA_IAM_REGION" AWS_DEFAULT_REGION="$HELLO_KAFKA_IAM_REGION" AWS_STS_REGIONAL_ENDPOINTS=regional
+}
+token_claims() { # FILE: the JWT's audience and subject
+  cut -d. -f2 "$1" | python3 -c 'import base64, json, sys
+p = sys.stdin.read().strip(); c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+print(",".join(c["aud"]), c["sub"])'
+}
+topic=iam-irsa-$RANDOM
+log_mark=$(($(wc -l <"$broker_log") + 1))
+api_irsa=$(irsa_env hello)
+consumer_irsa=$(irsa_env hello-consumer)
+check "the apiserver issued the API's token for audience sts.amazonaws.com, subject its ServiceAccount" \
+  [ "$(token_claims "$work/irsa-hello.token")" = "sts.amazonaws.com system:serviceaccount:$ns:hello" ]
+# shellcheck disable=SC2086 # NAME=VALUE words
+start_api irsa "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $api_irsa
+url=http://127.0.0.1:$api_port
+check "hello-api with IRSA credentials (no key in its environment) answers" eventually 60 curl -fsS "$url/healthcheck"
+names=(Irsa1 Irsa2 Irsa3 Irsa4 Irsa5)
+for n in "${names[@]}"; do curl -fsS -o /dev/null "$url/current_time?name=$n"; done
+# shellcheck disable=SC2086 # NAME=VALUE words
+start_consumer irsa-consumer "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $consumer_irsa
+check "hello-consumer with IRSA credentials prints each of the API's 5 events" \
+  eventually 90 consumed "$work/irsa-consumer.out" "${names[@]}"
+assumed_role_accepted() { # ROLE: the broker accepted a token signed with ROLE's web-identity session
+  tail -n +"$log_mark" "$broker_log" | grep -q "MSK IAM: accepted arn:aws:sts::123456789012:assumed-role/$1/web-identity-token-"
+}
+check "the broker accepted the API's token and names its assumed role, arn:aws:sts::123456789012:assumed-role/hello-api/web-identity-token-*" \
+  eventually 10 assumed_role_accepted hello-api
+check "  and the consumer's, assumed-role/hello-consumer" eventually 10 assumed_role_accepted hello-consumer
+moto_issued() { # ROLE: moto's STS issued a temporary key (ASIA...) for ROLE
+  curl -fsS "$HELLO_TESTBED_STS_ENDPOINT/moto-api/data.json" | python3 -c 'import json, sys
+roles = json.load(sys.stdin)["sts"]["AssumedRole"]
+sys.exit(not any(r["role_arn"] == sys.argv[1] and r["access_key_id"].startswith("ASIA") for r in roles))' "$1"
+}
+check "  with temporary credentials moto's STS issued for each role (ASIA keys)" \
+  moto_issued arn:aws:iam::123456789012:role/hello-api
+check "  (and for arn:aws:iam::123456789012:role/hello-consumer)" moto_issued arn:aws:iam::123456789012:role/hello-consumer
+check "the API counted every event as produced (5) and no auth failure" \
+  eventually 20 bash -c "[ \"\$(curl -fsS http://127.0.0.1:$api_admin/metrics | grep -E '^hello_kafka_(events_produced_total|auth_failures_total)' | tr '\n' ' ')\" = 'hello_kafka_events_produced_total 5 ' ]"
+# A temporary key STS never issued: refused, however well it is signed.
+# shellcheck disable=SC2086 # NAME=VALUE words
+start_api irsa-forged "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" AWS_ACCESS_KEY_ID=ASIAHELLONOTISSUED01 \
+  AWS_SECRET_ACCESS_KEY=forged AWS_SESSION_TOKEN=forged
+check "a temporary key moto never issued is refused: the API counts auth failures" \
+  eventually 60 bash -c "curl -fsS http://127.0.0.1:$api_admin/metrics | grep -qE '^hello_kafka_auth_failures_total\{mechanism=\"iam\"\} [1-9]'"
+check "  and the broker logged why: 'unknown access key ASIAHELLONOTISSUED01'" \
+  grep -q 'MSK IAM: token refused: unknown access key ASIAHELLONOTISSUED01' "$broker_log"
+kubectl delete namespace "$ns" --wait=false >/dev/null
 
 [ "$failed" -eq 0 ] || { for f in "$work"/*.log; do echo "== $f"; tail -5 "$f"; done; }
 summary

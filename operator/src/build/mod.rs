@@ -127,3 +127,92 @@ spec:
       serviceAccount: {annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::123456789012:role/hello-consumer'}}
 ";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{FULL, helloapi, images};
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// What the EKS pod identity webhook injects for IRSA, and the static keys
+    /// that IRSA replaces: the operator must set none of them, or it would
+    /// shadow (or fight) the webhook's.
+    const LEFT_TO_THE_CHAIN: [&str; 6] = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_PROFILE",
+    ];
+
+    fn role_arn(sa: &ServiceAccount) -> BTreeMap<String, String> {
+        sa.metadata.annotations.clone().unwrap_or_default()
+    }
+
+    #[test]
+    fn iam_pods_carry_the_region_and_their_own_irsa_service_account_and_no_keys() {
+        let children = children(&helloapi(FULL), &images()).unwrap();
+        let consumer = children.consumer.as_ref().unwrap();
+        let consumer_sa = children.consumer_service_account.as_ref().unwrap();
+        let pods = [
+            (
+                &children.deployment,
+                &children.service_account,
+                "demo",
+                "hello",
+            ),
+            (consumer, consumer_sa, "demo-consumer", "hello-consumer"),
+        ];
+        for (deployment, sa, sa_name, role) in pods {
+            let pod = deployment
+                .spec
+                .as_ref()
+                .unwrap()
+                .template
+                .spec
+                .as_ref()
+                .unwrap();
+            assert_eq!(pod.service_account_name.as_deref(), Some(sa_name));
+            assert_eq!(sa.metadata.name.as_deref(), Some(sa_name));
+            assert_eq!(
+                role_arn(sa),
+                BTreeMap::from([(
+                    "eks.amazonaws.com/role-arn".to_string(),
+                    format!("arn:aws:iam::123456789012:role/{role}")
+                )]),
+                "{sa_name}: exactly the spec's annotations"
+            );
+            let container = &pod.containers[0];
+            assert_eq!(container.env_from, None, "{sa_name}: no envFrom");
+            let env = container.env.as_ref().unwrap();
+            let value = |name: &str| {
+                env.iter()
+                    .find(|e| e.name == name)
+                    .and_then(|e| e.value.as_deref())
+            };
+            assert_eq!(value("HELLO_KAFKA_AUTH"), Some("iam"));
+            assert_eq!(value("HELLO_KAFKA_REGION"), Some("eu-west-1"));
+            for e in env {
+                assert!(
+                    !LEFT_TO_THE_CHAIN.contains(&e.name.as_str()),
+                    "{sa_name}: {} is the credential chain's",
+                    e.name
+                );
+                let from = e.value_from.as_ref();
+                assert!(
+                    from.is_none_or(|f| f.secret_key_ref.is_none()),
+                    "{sa_name}: {} comes from a Secret, none is needed for iam",
+                    e.name
+                );
+            }
+            // Only the scratch volume: the webhook adds the token's.
+            let volumes: Vec<_> = pod.volumes.iter().flatten().map(|v| &v.name).collect();
+            assert_eq!(volumes, ["tmp"], "{sa_name}");
+            // The projected token is owned by the pod's runAsUser, so the
+            // non-root container can read it.
+            let run_as = pod.security_context.as_ref().unwrap().run_as_user;
+            assert_eq!(run_as, Some(pod::RUN_AS_USER), "{sa_name}");
+        }
+    }
+}
