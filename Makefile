@@ -57,8 +57,12 @@ lint-sources:
 # Unit tests and the smoke tests against the test bed, in one cargo run, with
 # clippy (-D warnings, every target) as the workspace crates' compiler
 # (testbed/cargo-test.sh), so the lint costs no second build; the test bed is
-# started if needed and stopped again if this target started it.
+# started if needed and stopped again if this target started it. The compile
+# runs beside the test bed tools' build (a new machine's first, ~25 min,
+# whose serial steps leave a core idle), then the tests compile nothing.
 test-rust:
+	testbed/cargo-test.sh --workspace --locked --no-run & build=$$!; \
+	  testbed/install.sh all; tools=$$?; wait $$build && exit $$tools
 	testbed/with-testbed.sh testbed/cargo-test.sh --workspace --locked
 
 # The OpenAPI document of hello-api against the real binary (schemathesis).
