@@ -23,16 +23,16 @@ mkdir -p "$cache"
 early_log=$cache/early-builds.log
 early_pid=
 
-# The builds, roughly in the order the tiers need them, but the terraform
-# tools first: the first tiers run `install.sh all` (Kubernetes, most of it)
-# in the foreground within seconds, so an early build of it would only hold
-# the lock they wait on, while the provider's Go build, started now, fills
-# the core that the Kubernetes build and the workspace compile leave idle in
-# their serial steps (linking, build scripts).
-early_builds() {
+# The builds, in two lanes that run side by side: the terraform tools (the
+# AWS provider's Go build, most of it) for the terraform tier, and the
+# node's tools, the image tools and the product images' release build for
+# the node and end-to-end tiers. In one lane the images waited for the
+# terraform tools and started only at +51 min of a cold run, and the
+# end-to-end tier then waited ~15 min for them alone. `install.sh all` is
+# not here: test-rust builds it in the foreground within seconds.
+early_lane() { # BUILD...: one after the other
   local start=$SECONDS what
-  for what in "install.sh terraform-tools" "install.sh all" "install.sh lua" "install.sh node" \
-    "install.sh image-tools" "product-images.sh build"; do
+  for what in "$@"; do
     printf '==> early build: %s (+%d s)\n' "$what" "$((SECONDS - start))"
     # A failure is logged and the next build goes on: the tier that needs
     # the tool builds it again and fails naming the step.
@@ -44,7 +44,11 @@ early_builds() {
     fi
   done
 }
-
+early_builds() {
+  early_lane "install.sh terraform-tools" &
+  early_lane "install.sh lua" "install.sh node" "install.sh image-tools" "product-images.sh build" &
+  wait
+}
 on_exit() {
   [ -n "$early_pid" ] && kill -0 "$early_pid" 2>/dev/null && kill -- "-$early_pid" 2>/dev/null
   rm -f "$times_file" "$times_file.before" "$times_file.after"
@@ -80,7 +84,7 @@ if [ "${HELLO_CI_EARLY_BUILDS:-1}" != 0 ]; then
   # these machines), and autogroups share the CPU equally whatever their
   # processes' nice values: the group itself gets nice 19, or the "nice 19"
   # builds would take half the machine from the tiers.
-  setsid nice -n 19 bash -c '{ echo 19 >/proc/self/autogroup; } 2>/dev/null; '"$(declare -f early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
+  setsid nice -n 19 bash -c '{ echo 19 >/proc/self/autogroup; } 2>/dev/null; '"$(declare -f early_lane early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
   early_pid=$!
 fi
 trap on_exit EXIT
