@@ -22,6 +22,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+# shellcheck source=versions.env
 . "$here/versions.env"
 
 work=${HELLO_TESTBED_DIR:-$repo/.testbed}
@@ -88,6 +89,7 @@ wait_until() {
   done
 }
 
+# shellcheck source=/dev/null # written by pick_ports
 load_ports() { [ -f "$work/ports.env" ] && . "$work/ports.env"; }
 
 # Free ports below the kernel's ephemeral range, so outgoing connections do
@@ -111,6 +113,7 @@ for name, s in zip(names, held):
     port = os.environ.get(f"HELLO_TESTBED_{name}") or s.getsockname()[1]
     print(f"{name}={port}")
 PY
+  # shellcheck source=/dev/null # written just above
   . "$work/ports.env"
 }
 
@@ -371,7 +374,8 @@ stop_all() {
   done
   # Anything else still naming this work directory (a child that outlived
   # its parent) goes too: `down` leaves no process behind.
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && owned "$pid" && ! grep -q 'cluster.sh' "/proc/$pid/cmdline" 2>/dev/null &&
       { say "killing leftover pid $pid"; kill -KILL "$pid" 2>/dev/null || true; }
   done
@@ -433,6 +437,7 @@ up() {
   # token, anonymous requests get only the health endpoints.
   local bind=127.0.0.1 advertise=()
   # (kubelet is reached by its InternalIP: the node's name is in no DNS.)
+  # shellcheck disable=SC2054 # InternalIP,Hostname is one flag value
   node_on && { bind=0.0.0.0; advertise=(--advertise-address "$NODE_GATEWAY" --kubelet-preferred-address-types InternalIP,Hostname); }
   say "kube-apiserver $KUBERNETES_VERSION on https://$bind:$API_PORT"
   port_free "$API_PORT" "$bind" || fail "start kube-apiserver" "port $API_PORT is already in use"

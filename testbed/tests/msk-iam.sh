@@ -109,20 +109,29 @@ accepted_since() { # LINE: broker log lines after LINE naming the test bed's pri
   tail -n +"$1" "$broker_log" | grep -c 'MSK IAM: accepted arn:aws:iam::123456789012:user/hello-testbed'
 }
 
+# events_flow NAME WHAT API-ENV CONSUMER-ENV PREFIX: hello-api (NAME) and
+# hello-consumer (NAME-consumer) on the IAM listener, topic $topic, each with
+# its credentials (NAME=VALUE words); 5 events PREFIX1..5 from the API reach
+# the consumer. WHAT says how they authenticate. Sets url and api_admin.
+events_flow() {
+  local name=$1 what=$2 api_env=$3 consumer_env=$4 prefix=$5 n names=()
+  # shellcheck disable=SC2086 # NAME=VALUE words
+  start_api "$name" "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $api_env
+  url=http://127.0.0.1:$api_port
+  check "hello-api with $what answers" eventually 60 curl -fsS "$url/healthcheck"
+  for n in 1 2 3 4 5; do names+=("$prefix$n"); done
+  for n in "${names[@]}"; do curl -fsS -o /dev/null "$url/current_time?name=$n"; done
+  # shellcheck disable=SC2086 # NAME=VALUE words
+  start_consumer "$name-consumer" "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $consumer_env
+  check "hello-consumer with $what prints each of the API's 5 events" \
+    eventually 90 consumed "$work/$name-consumer.out" "${names[@]}"
+}
+
 # --- events through the IAM listener ---
 topic=iam-$RANDOM
 log_mark=$(($(wc -l <"$broker_log") + 1))
 keys=$(static_keys "$HELLO_TESTBED_IAM_SECRET_ACCESS_KEY")
-# shellcheck disable=SC2086 # NAME=VALUE words
-start_api flow "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $keys
-url=http://127.0.0.1:$api_port
-check "hello-api with --kafka-auth iam answers" eventually 60 curl -fsS "$url/healthcheck"
-names=(Iam1 Iam2 Iam3 Iam4 Iam5)
-for n in "${names[@]}"; do curl -fsS -o /dev/null "$url/current_time?name=$n"; done
-# shellcheck disable=SC2086 # NAME=VALUE words
-start_consumer flow-consumer "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $keys
-check "hello-consumer with --kafka-auth iam prints each of the API's 5 events" \
-  eventually 90 consumed "$work/flow-consumer.out" "${names[@]}"
+events_flow flow "--kafka-auth iam" "$keys" "$keys" Iam
 check "the broker accepted both clients' tokens and names their principal, arn:aws:iam::123456789012:user/hello-testbed" \
   eventually 10 bash -c "[ \$(tail -n +$log_mark '$broker_log' | grep -c 'MSK IAM: accepted arn:aws:iam::123456789012:user/hello-testbed') -ge 2 ]"
 check "the API counted every event as produced (5) and no auth failure" \
@@ -249,16 +258,7 @@ api_irsa=$(irsa_env hello)
 consumer_irsa=$(irsa_env hello-consumer)
 check "the apiserver issued the API's token for audience sts.amazonaws.com, subject its ServiceAccount" \
   [ "$(token_claims "$work/irsa-hello.token")" = "sts.amazonaws.com system:serviceaccount:$ns:hello" ]
-# shellcheck disable=SC2086 # NAME=VALUE words
-start_api irsa "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $api_irsa
-url=http://127.0.0.1:$api_port
-check "hello-api with IRSA credentials (no key in its environment) answers" eventually 60 curl -fsS "$url/healthcheck"
-names=(Irsa1 Irsa2 Irsa3 Irsa4 Irsa5)
-for n in "${names[@]}"; do curl -fsS -o /dev/null "$url/current_time?name=$n"; done
-# shellcheck disable=SC2086 # NAME=VALUE words
-start_consumer irsa-consumer "$HELLO_KAFKA_IAM_BOOTSTRAP_SERVERS" "$topic" $consumer_irsa
-check "hello-consumer with IRSA credentials prints each of the API's 5 events" \
-  eventually 90 consumed "$work/irsa-consumer.out" "${names[@]}"
+events_flow irsa "IRSA credentials (no key in its environment)" "$api_irsa" "$consumer_irsa" Irsa
 assumed_role_accepted() { # ROLE: the broker accepted a token signed with ROLE's web-identity session
   tail -n +"$log_mark" "$broker_log" | grep -q "MSK IAM: accepted arn:aws:sts::123456789012:assumed-role/$1/web-identity-token-"
 }
