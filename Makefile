@@ -48,11 +48,17 @@ build:
 lint: lint-sources
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-# What lint checks without compiling: formatting and the shell scripts.
+# Every shell script of the repository (shellcheck reads .shellcheckrc).
+SHELL_SCRIPTS = $(wildcard testbed/*.sh testbed/tests/*.sh argocd/*.sh api/*.sh consumer/*.sh \
+	helm/tests/*.sh images/*.sh operator/bench/*.sh) .ci/run
+
+# What lint checks without compiling: formatting and the shell scripts
+# (shellcheck, Debian's, installed by testbed/install.sh lint-tools).
 # make test runs this; its test-rust tier does clippy's part.
 lint-sources:
 	$(CARGO) fmt --all -- --check
-	for f in testbed/*.sh testbed/tests/*.sh argocd/*.sh api/*.sh consumer/*.sh helm/tests/*.sh images/*.sh .ci/run; do bash -n "$$f"; done
+	testbed/install.sh lint-tools
+	shellcheck $(SHELL_SCRIPTS)
 
 # Unit tests and the smoke tests against the test bed, in one cargo run, with
 # clippy (-D warnings, every target) as the workspace crates' compiler

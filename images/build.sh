@@ -33,7 +33,7 @@ for p in "${packages[@]}"; do args+=(-p "$p"); done
 # cache). Cargo's fingerprint of a workspace crate does not include the
 # clone's path, so another clone's build of different sources would look
 # fresh: the workspace's own crates are always compiled from this clone.
-(cd "$repo" && cargo clean --release --target "$target" -p hello-crds -p hello-kafka -p hello-shutdown "${args[@]}")
+(cd "$repo" && cargo clean --release --target "$target" -p hello-crds -p hello-kafka -p hello-process "${args[@]}")
 (cd "$repo" && cargo build --release --locked --target "$target" "${args[@]}")
 
 # The only libraries an image may hold: the C runtime. Anything else a

@@ -37,6 +37,7 @@ KAFKA
   # Started directly so that $! is the JVM itself.
   java -Xmx384m -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$kafka_home/libs/*" \
     kafka.Kafka "$work/kafka/server.properties" >"$work/kafka/kafka.log" 2>&1 &
+  # shellcheck disable=SC2034 # for the bench scripts that source this
   kafka_pid=$!
   for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && return 0; sleep 0.2; done
   echo "bench: the broker did not start; see $work/kafka/kafka.log" >&2

@@ -9,6 +9,7 @@
 #   testbed/install.sh images        the pause, probe and coredns OCI images
 #   testbed/install.sh image-tools   what the product's images need (make up):
 #                                    buildah, binutils (readelf)
+#   testbed/install.sh lint-tools    shellcheck (Debian), for make lint
 #   testbed/install.sh --print-path                          PATH entries, one per line
 #   testbed/install.sh --print-images                        image names and archives (shell lines)
 #   testbed/install.sh [terraform|terraform-provider-aws|tflint|checkov|terraform-tools]
@@ -605,6 +606,7 @@ case "${1:-all}" in
   --print-coredns-dir) printf '%s\n' "$coredns_dir" ;;
   node-packages) install_node_packages ;;
   image-tools) install_image_tools ;;
+  lint-tools) install_debian_packages "lint tools" shellcheck; need shellcheck "lint tools" ;;
   coredns) install_coredns ;;
   images) install_images ;;
   node)
@@ -644,5 +646,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools|lint-tools)" ;;
 esac

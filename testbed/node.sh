@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # work, here, pki, logs: set by cluster.sh
 # The test bed's node, sourced by cluster.sh (it uses its say, fail, start,
 # alive, wait_until, stop_one, owned and the port variables): containerd
 # (Debian's 1.6, cgroupfs, its own root, state and socket under
@@ -12,6 +14,7 @@
 NODE_NAME=${HELLO_TESTBED_NODE_NAME:-hello-node}
 POD_CIDR=10.244.0.0/24
 NODE_GATEWAY=10.244.0.1
+# shellcheck disable=SC2034 # read by cluster.sh (the apiserver)
 SERVICE_CIDR=10.96.0.0/16
 DNS_SERVICE_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
@@ -123,8 +126,9 @@ node_network() {
   if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
     ip link add "$NODE_BRIDGE" type bridge || fail "node network" "cannot create the bridge $NODE_BRIDGE"
   fi
-  ip addr replace "$NODE_GATEWAY/${POD_CIDR#*/}" dev "$NODE_BRIDGE" &&
-    ip link set "$NODE_BRIDGE" up || fail "node network" "cannot set up the bridge $NODE_BRIDGE with $NODE_GATEWAY"
+  if ! { ip addr replace "$NODE_GATEWAY/${POD_CIDR#*/}" dev "$NODE_BRIDGE" && ip link set "$NODE_BRIDGE" up; }; then
+    fail "node network" "cannot set up the bridge $NODE_BRIDGE with $NODE_GATEWAY"
+  fi
 }
 
 write_node_config() {
@@ -474,7 +478,7 @@ node_down() {
   mapfile -t netns < <(cni_cached_netns)
   if alive containerd; then
     for id in $(ctr_ containers ls -q 2>/dev/null); do
-      netns+=($(ctr_ containers info "$id" 2>/dev/null | sed -n 's|.*"path": "\(/var/run/netns/[^"]*\)".*|\1|p; s|.*"path": "\(/run/netns/[^"]*\)".*|\1|p'))
+      mapfile -t -O "${#netns[@]}" netns < <(ctr_ containers info "$id" 2>/dev/null | sed -n 's|.*"path": "\(/var/run/netns/[^"]*\)".*|\1|p; s|.*"path": "\(/run/netns/[^"]*\)".*|\1|p')
       ctr_ tasks kill --signal SIGKILL "$id" >/dev/null 2>&1 || true
     done
   fi
@@ -484,23 +488,24 @@ node_down() {
   for _ in 1 2 3; do
     for h in $(cgroup_hierarchies); do
       [ -d "$h/$NODE_CGROUP" ] || continue
-      for pid in $(find "$h/$NODE_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+      while read -r pid; do
         kill -KILL "$pid" 2>/dev/null || true
-      done
+      done < <(find "$h/$NODE_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null)
     done
     sleep 0.2
   done
   # Shims still naming our containerd's socket.
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     owned "$pid" && grep -q 'containerd-shim' "/proc/$pid/cmdline" 2>/dev/null &&
       { say "killing leftover shim $pid"; kill -KILL "$pid" 2>/dev/null || true; }
   done
   sleep 0.3
   # Mounts: deepest first.
   local m
-  for m in $(awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2-); do
+  while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "cannot unmount $m"
-  done
+  done < <(awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2-)
   for m in "${netns[@]}"; do
     umount "$m" 2>/dev/null || true
     rm -f "$m"
@@ -514,7 +519,7 @@ node_down() {
   done
   # Network: the bridge, kube-proxy's rules, the CNI rules of our network.
   ip link del "$NODE_BRIDGE" 2>/dev/null || true
-  [ -x "$kbin/kube-proxy" ] && timeout 60 "$kbin/kube-proxy" --cleanup >>"$logs/node-down.log" 2>&1 || true
+  if [ -x "$kbin/kube-proxy" ]; then timeout 60 "$kbin/kube-proxy" --cleanup >>"$logs/node-down.log" 2>&1 || true; fi
   cni_rules_down
   kubelet_rules_down
   if [ -f "$node_dir/sysctl.restore" ]; then
@@ -564,7 +569,10 @@ cni_rules_down() {
       # shellcheck disable=SC2086
       eval "iptables -t $table ${rule/-A /-D }" 2>/dev/null || true
       chain=$(sed -n 's/.* -j \(CNI-[^ ]*\).*/\1/p' <<<"$rule")
-      [ -n "$chain" ] && { iptables -t "$table" -F "$chain" 2>/dev/null; iptables -t "$table" -X "$chain" 2>/dev/null; } || true
+      if [ -n "$chain" ]; then
+        iptables -t "$table" -F "$chain" 2>/dev/null || true
+        iptables -t "$table" -X "$chain" 2>/dev/null || true
+      fi
     done
   done
 }

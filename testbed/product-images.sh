@@ -42,7 +42,7 @@ source_key() {
   (
     cd "$repo"
     git ls-files -z --cached --others --exclude-standard -- \
-      Cargo.toml Cargo.lock .cargo rust-toolchain rust-toolchain.toml crds operator api kafka-client shutdown consumer images |
+      Cargo.toml Cargo.lock .cargo rust-toolchain rust-toolchain.toml crds operator api kafka-client process consumer images |
       sort -z | xargs -0 -r sha256sum
     rustc -V
   ) | sha256sum | cut -c1-12
@@ -114,6 +114,7 @@ import() {
   local work=${HELLO_TESTBED_DIR:-$repo/.testbed} p have missing=()
   [ -f "$work/env" ] || fail "import images" "no test bed at $work (testbed/cluster.sh up --node)"
   have=$(
+    # shellcheck source=/dev/null # written at run time
     . "$work/env"
     [ -n "${CONTAINERD_ADDRESS:-}" ] || exit 3
     ctr images ls -q 2>/dev/null

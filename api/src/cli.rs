@@ -2,15 +2,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use hello_kafka::KafkaArgs;
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One JSON object per line (for log collectors).
-    Json,
-    /// Human-readable lines.
-    Text,
-}
+pub use hello_process::log::LogFormat;
+use hello_process::log::LogArgs;
 
 /// The configurable HTTP API of a HelloApi resource.
 #[derive(Debug, Clone, clap::Parser)]
@@ -38,9 +31,8 @@ pub struct Cli {
     #[arg(long, env = "POD_NAMESPACE")]
     pub namespace: Option<String>,
 
-    /// Log format.
-    #[arg(long, env = "HELLO_LOG_FORMAT", value_enum, default_value = "json")]
-    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub log: LogArgs,
 
     /// Write one access log line per request.
     #[arg(long, env = "HELLO_ACCESS_LOG", default_value_t = true, action = clap::ArgAction::Set)]

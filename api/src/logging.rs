@@ -6,10 +6,6 @@
 use std::sync::Arc;
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{Layer, fmt};
 
 use crate::access_log::AccessLog;
 use crate::cli::LogFormat;
@@ -35,32 +31,15 @@ impl Drop for Logs {
     }
 }
 
-/// Installs the global subscriber and starts the access log (when
-/// `access_log`); keep the result alive to flush at exit. `RUST_LOG`
-/// overrides the default level (`info`).
+/// Installs the global subscriber (hello-process: `HELLO_LOG`, one JSON
+/// shape) through the writer thread, and starts the access log (when
+/// `access_log`); keep the result alive to flush at exit.
 pub fn init(format: LogFormat, access_log: bool) -> Logs {
     let (writer, guard) = NonBlockingBuilder::default()
         .buffered_lines_limit(GENERAL_LOG_QUEUE_LINES)
         .lossy(true)
         .finish(std::io::stdout());
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let general = match format {
-        LogFormat::Json => fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .with_writer(writer)
-            .boxed(),
-        LogFormat::Text => fmt::layer().with_ansi(false).with_writer(writer).boxed(),
-    };
-    let installed = tracing_subscriber::registry()
-        .with(filter)
-        .with(general)
-        .try_init();
-    if let Err(error) = installed {
-        eprintln!("hello-api: logging was already set up: {error}");
-    }
+    hello_process::log::init("hello-api", format, writer);
     Logs {
         access: access_log.then(|| Arc::new(AccessLog::start(format))),
         _general: guard,

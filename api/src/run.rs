@@ -12,7 +12,7 @@ use crate::cli::Cli;
 use crate::config::{self, Config, ConfigStore};
 use crate::error::Error;
 use crate::events::{EventSink, ProducerTuning};
-use crate::http::{admin, public};
+use crate::http::public;
 use crate::logging;
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ const KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs `hello-api` until SIGTERM/SIGINT; exit code 0 after a clean stop.
 pub fn run(cli: Cli) -> ExitCode {
-    let logs = logging::init(cli.log_format, cli.access_log);
+    let logs = logging::init(cli.log.log_format, cli.access_log);
     let result = actix_web::rt::System::new().block_on(serve(cli, logs.access.clone()));
     match result {
         Ok(()) => {
@@ -92,29 +92,21 @@ async fn serve(cli: Cli, access_log: Option<Arc<AccessLog>>) -> Result<(), Error
         })?
         .run();
 
-    let admin_state = state.clone();
-    let admin = HttpServer::new(move || {
-        App::new()
-            .app_data(admin_state.clone())
-            .configure(admin::configure)
-    })
-    .workers(1)
-    .disable_signals()
-    .shutdown_timeout(shutdown_timeout)
-    .bind(cli.admin_listen)
-    .map_err(|source| Error::Bind {
+    let admin_bind_error = |source| Error::Bind {
         what: "the admin port",
         addr: cli.admin_listen,
         source,
-    })?
-    .run();
+    };
+    let admin_listener = std::net::TcpListener::bind(cli.admin_listen).map_err(admin_bind_error)?;
+    let admin = hello_process::admin::server(admin_listener, state.clone().into_inner())
+        .map_err(admin_bind_error)?;
     tracing::info!(listen = %cli.listen, admin_listen = %cli.admin_listen, "serving");
 
     let (public_handle, admin_handle) = (public.handle(), admin.handle());
     let delay = Duration::from_secs(cli.shutdown_delay_seconds);
     let shutdown_state = state.clone();
     actix_web::rt::spawn(async move {
-        let signal = hello_shutdown::wait_for_signal().await;
+        let signal = hello_process::wait_for_signal().await;
         tracing::info!(
             signal,
             delay_seconds = delay.as_secs(),

@@ -1,15 +1,7 @@
 use std::net::SocketAddr;
 
 use hello_kafka::KafkaArgs;
-
-/// How operational log lines (stderr) are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One JSON object per line (for log collectors).
-    Json,
-    /// Human-readable lines.
-    Text,
-}
+use hello_process::log::LogArgs;
 
 /// Where a group without committed offsets starts reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,9 +39,9 @@ pub struct Cli {
     #[arg(long, env = "HELLO_ADMIN_LISTEN", default_value = "0.0.0.0:9090")]
     pub admin_listen: SocketAddr,
 
-    /// Format of the operational logs on stderr (stdout carries records only).
-    #[arg(long, env = "HELLO_LOG_FORMAT", value_enum, default_value = "json")]
-    pub log_format: LogFormat,
+    /// The operational logs, on stderr (stdout carries records only).
+    #[command(flatten)]
+    pub log: LogArgs,
 
     /// How often stored offsets are committed (also on revoke and shutdown).
     #[arg(long, env = "HELLO_COMMIT_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(100..=60_000))]

@@ -15,7 +15,6 @@ pub mod error;
 pub mod health;
 pub mod lag;
 pub mod line;
-pub mod logging;
 pub mod metrics;
 pub mod observer;
 pub mod output;

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::observer::{ConsumerState, HelloConsumer};
-use crate::{admin, consume, logging};
+use crate::{admin, consume};
 
 /// How often librdkafka reports statistics (the lag metric's refresh).
 const STATISTICS_INTERVAL: Duration = Duration::from_secs(5);
@@ -35,7 +35,7 @@ const METADATA_REFRESH: Duration = Duration::from_secs(10);
 /// Runs `hello-consumer` until SIGTERM/SIGINT; exit code 0 after a clean
 /// stop, 2 for bad flags or environment, 1 for other failures.
 pub fn run(cli: Cli) -> ExitCode {
-    logging::init(cli.log_format);
+    hello_process::log::init("hello-consumer", cli.log.log_format, std::io::stderr);
     match consume_until_stopped(cli) {
         Ok(()) => {
             tracing::info!("stopped");

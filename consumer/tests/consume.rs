@@ -7,6 +7,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use hello_testbed::logs::{at_level, json_log_lines, logged_its_filter};
 use hello_testbed::{Broker, TestBed, eventually, unique_name};
 use support::{
     Consumer, Options, all_offsets, committed, create_topic, end_offsets, events, produce,
@@ -26,6 +27,7 @@ fn every_offset_survives_a_sigkill_half_way() {
         topic: &topic,
         group: &group,
         args: &["--log-format", "text"],
+        env: &[],
     };
 
     let mut first = Consumer::start("first", &options);
@@ -90,6 +92,7 @@ fn a_poison_record_is_logged_and_passed() {
             topic: &topic,
             group: &group,
             args: &[],
+            env: &[],
         },
     );
     consumer.wait_lines(5, MINUTE);
@@ -150,6 +153,7 @@ fn sigterm_commits_and_exits_zero() {
             group: &group,
             // No periodic commit in the test's time: only the shutdown commits.
             args: &["--commit-interval-ms", "60000"],
+            env: &[],
         },
     );
     consumer.wait_ready(MINUTE);
@@ -191,6 +195,7 @@ fn two_consumers_split_partitions_and_one_takes_over_from_a_dead_one() {
         group: &group,
         // The broker's minimum: a dead member's partitions move within seconds.
         args: &["--session-timeout-seconds", "6"],
+        env: &[],
     };
     let mut a = Consumer::start("a", &options);
     a.wait_ready(MINUTE);
@@ -242,6 +247,7 @@ fn a_broker_restart_mid_stream_loses_nothing_and_is_logged_once() {
             topic: &topic,
             group: &group,
             args: &[],
+            env: &[],
         },
     );
     consumer.wait_lines(2_000, 2 * MINUTE);
@@ -319,4 +325,33 @@ fn bad_flags_exit_2_naming_the_flag() {
     );
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("HELLO_KAFKA_SCRAM_USERNAME"), "{stderr}");
+}
+
+#[test]
+fn hello_log_sets_the_level_and_every_line_has_the_shared_json_shape() {
+    let bootstrap = TestBed::get().kafka_bootstrap().to_string();
+    let topic = unique_name("log-level");
+    create_topic(&bootstrap, &topic, 1);
+    let start = |name: &str, env: &[(&str, &str)]| {
+        let group = unique_name(name);
+        let consumer = Consumer::start(
+            name,
+            &Options {
+                bootstrap: &bootstrap,
+                topic: &topic,
+                group: &group,
+                args: &[],
+                env,
+            },
+        );
+        consumer.wait_ready(MINUTE);
+        consumer
+    };
+    let at_info = start("log-info", &[]);
+    let at_debug = start("log-debug", &[("HELLO_LOG", "debug")]);
+    let info_lines = json_log_lines(&at_info.logs());
+    let debug_lines = json_log_lines(&at_debug.logs());
+    assert_eq!(at_level(&info_lines, "DEBUG"), 0, "{info_lines:?}");
+    assert!(at_level(&info_lines, "INFO") > 0, "{info_lines:?}");
+    assert!(logged_its_filter(&debug_lines, "debug"), "{debug_lines:?}");
 }

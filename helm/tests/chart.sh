@@ -26,6 +26,7 @@ if [ ! -f "$env_file" ]; then
   echo "no test bed env at $env_file: run testbed/with-testbed.sh helm/tests/chart.sh" >&2
   exit 1
 fi
+# shellcheck source=/dev/null # written by testbed/cluster.sh
 . "$env_file"
 
 . "$repo/testbed/tests/lib.sh"
@@ -231,6 +232,7 @@ extra=
 for vr in "update deployments.apps" "update configmaps" "delete configmaps" "delete services" \
   "delete roles.rbac.authorization.k8s.io" "get secrets" "list secrets" "get pods" "delete pods" "watch replicasets.apps" "get helloapis.hello.dev" \
   "update helloapis.hello.dev" "delete helloapis.hello.dev" "patch helloapis.hello.dev" "create events" "list nodes"; do
+  # shellcheck disable=SC2086 # VERB RESOURCE, two words
   may $vr $samples_ns && extra+=" ${vr// //}"
 done
 may get leases.coordination.k8s.io/other $ops && extra+=" get/lease/other"

@@ -8,6 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 count=${HELLO_BENCH_COUNT:-1000}
 "$repo/testbed/cluster.sh" up >/dev/null
+# shellcheck source=/dev/null # written by cluster.sh
 . "${HELLO_TESTBED_DIR:-$repo/.testbed}/env"
 cargo build --release -q -p hello-operator --manifest-path "$repo/Cargo.toml"
 bin=$repo/target/release/hello-operator
@@ -15,9 +16,9 @@ ns=bench-$(date +%s)
 work=$(mktemp -d)
 pid=
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-  [ -n "${HELLO_BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
+  if [ -n "${HELLO_BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 

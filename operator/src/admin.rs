@@ -1,11 +1,11 @@
-//! The admin HTTP server: `/metrics`, `/healthz` and `/readyz`, on an address
-//! of its own, never the one users reach.
+//! The operator's admin endpoints (hello-process serves them): its metrics,
+//! and ready once it is connected and running its controller.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use hello_process::admin::{self, AdminEndpoints};
 
 use crate::metrics::Metrics;
 
@@ -19,44 +19,33 @@ impl Readiness {
     }
 }
 
-struct State {
+struct OperatorAdmin {
     metrics: Arc<Metrics>,
     readiness: Arc<Readiness>,
 }
 
-/// Binds `addr` and serves until the process stops.
+impl AdminEndpoints for OperatorAdmin {
+    fn metrics(&self) -> String {
+        self.metrics.render()
+    }
+
+    fn readiness(&self) -> Result<(), String> {
+        if self.readiness.0.load(Ordering::Relaxed) {
+            Ok(())
+        } else {
+            Err("not connected to the apiserver yet, or stopping".to_string())
+        }
+    }
+}
+
+/// Binds `addr` and serves until the process stops it.
 pub fn serve(
     addr: SocketAddr,
     metrics: Arc<Metrics>,
     readiness: Arc<Readiness>,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let state = web::Data::new(State { metrics, readiness });
-    Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .route("/metrics", web::get().to(metrics_text))
-            .route(
-                "/healthz",
-                web::get().to(|| async { HttpResponse::Ok().body("ok") }),
-            )
-            .route("/readyz", web::get().to(ready))
-    })
-    .workers(1)
-    .disable_signals()
-    .bind(addr)?
-    .run())
-}
-
-async fn metrics_text(state: web::Data<State>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render())
-}
-
-async fn ready(state: web::Data<State>) -> HttpResponse {
-    if state.readiness.0.load(Ordering::Relaxed) {
-        HttpResponse::Ok().body("ok")
-    } else {
-        HttpResponse::ServiceUnavailable().body("not ready")
-    }
+    admin::server(
+        TcpListener::bind(addr)?,
+        Arc::new(OperatorAdmin { metrics, readiness }),
+    )
 }

@@ -104,7 +104,7 @@ pub async fn run_as_leader(
 ) -> Result<bool, kube::Error> {
     tokio::select! {
         acquired = elector.acquire() => acquired?,
-        _ = hello_shutdown::wait_for_signal() => return Ok(true),
+        _ = hello_process::wait_for_signal() => return Ok(true),
     }
     info!("acquired the leader Lease; reconciling");
     let clean = tokio::select! {

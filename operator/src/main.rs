@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use hello_process::log::LogArgs;
 use hello_operator::admin::{self, Readiness};
 use hello_operator::build::DefaultImages;
 use hello_operator::fargate::FargateProfiles;
@@ -66,15 +67,8 @@ struct RunArgs {
     /// resource is due at the same moment; this bounds the memory that takes.
     #[arg(long, env = "HELLO_MAX_CONCURRENT_RECONCILES", default_value_t = controller::DEFAULT_MAX_CONCURRENT_RECONCILES, value_parser = clap::value_parser!(u16).range(1..))]
     max_concurrent_reconciles: u16,
-    /// Log format.
-    #[arg(long, env = "HELLO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
-    log_format: LogFormat,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Json,
-    Text,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -89,15 +83,7 @@ fn main() -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HELLO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match args.log_format {
-        LogFormat::Json => logs.json().init(),
-        LogFormat::Text => logs.init(),
-    }
+    hello_process::log::init("hello-operator", args.log.log_format, std::io::stderr);
     let client = kube::Client::try_default().await?;
     let images = DefaultImages {
         api: args.api_image.clone(),

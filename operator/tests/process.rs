@@ -2,18 +2,12 @@
 //! and a clean exit on SIGTERM.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hello_testbed::{TestBed, unique_name};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
+use hello_testbed::logs::{at_level, json_log_lines, logged_its_filter};
+use hello_testbed::{TestBed, eventually, free_port, unique_name};
 
 /// A plain HTTP/1.0 GET: status line and body.
 fn get(port: u16, path: &str) -> Option<(String, String)> {
@@ -70,28 +64,48 @@ fn serves_admin_endpoints_reconciles_and_exits_cleanly_on_sigterm() {
     );
     kubectl(&["create", "namespace", &namespace], None);
 
-    let port = free_port();
-    let mut operator = testbed
-        .command(env!("CARGO_BIN_EXE_hello-operator"))
-        .args([
-            "run",
-            "--namespace",
-            &namespace,
-            "--metrics-addr",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start hello-operator");
-
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let ready = loop {
-        if let Some(answer) = get(port, "/readyz") {
-            break answer;
-        }
-        assert!(Instant::now() < deadline, "the admin port never answered");
-        std::thread::sleep(Duration::from_millis(100));
+    // `hello-operator run` on its own admin port, with `env`; its logs go to
+    // a file (at debug they would fill a pipe no one reads yet).
+    let start = |env: &[(&str, &str)]| {
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("{namespace}-{port}.log"));
+        let operator = testbed
+            .command(env!("CARGO_BIN_EXE_hello-operator"))
+            .args([
+                "run",
+                "--namespace",
+                &namespace,
+                "--metrics-addr",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .envs(env.iter().copied())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start hello-operator");
+        let ready = eventually(Duration::from_secs(30), || get(port, "/readyz"))
+            .expect("the admin port never answered");
+        ((operator, log), port, ready)
     };
+    // SIGTERM, then its exit status and its logs.
+    let stop = |(mut operator, log): (std::process::Child, std::path::PathBuf)| {
+        let pid = operator.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+        let status = eventually(Duration::from_secs(15), || {
+            operator.try_wait().expect("wait")
+        })
+        .expect("hello-operator did not stop on SIGTERM");
+        let logs = std::fs::read_to_string(&log).expect("logs");
+        let _ = std::fs::remove_file(&log);
+        (status, logs)
+    };
+
+    let (operator, port, ready) = start(&[]);
     assert_eq!(ready, ("HTTP/1.0 200 OK".to_string(), "ok".to_string()));
     assert_eq!(get(port, "/healthz").expect("healthz").1, "ok");
 
@@ -124,35 +138,20 @@ fn serves_admin_endpoints_reconciles_and_exits_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(200));
     }
 
-    let pid = operator.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = operator.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "hello-operator did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let mut logs = String::new();
-    operator
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut logs)
-        .expect("logs");
+    let (status, logs) = stop(operator);
     assert!(status.success(), "exit status {status}; logs:\n{logs}");
-    let first = logs.lines().next().expect("some log line");
-    let parsed: serde_json::Value = serde_json::from_str(first).expect("JSON log lines");
-    assert!(parsed["level"].is_string(), "{first}");
+    let lines = json_log_lines(&logs);
+    assert_eq!(at_level(&lines, "DEBUG"), 0, "at info by default: {logs}");
+    assert!(at_level(&lines, "INFO") > 0, "{logs}");
+
+    // HELLO_LOG=debug raises the level, in the same JSON shape.
+    let (operator, _, ready) = start(&[("HELLO_LOG", "debug")]);
+    assert_eq!(ready.0, "HTTP/1.0 200 OK");
+    let (status, logs) = stop(operator);
+    assert!(status.success(), "exit status {status}; logs:\n{logs}");
+    assert!(
+        logged_its_filter(&json_log_lines(&logs), "debug"),
+        "{logs}"
+    );
     kubectl(&["delete", "namespace", &namespace, "--wait=false"], None);
 }

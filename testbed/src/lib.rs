@@ -1,6 +1,7 @@
 //! Test support for every crate of this workspace: a kube [`Client`] and a
 //! Kafka bootstrap address from the local test bed, a dedicated [`Broker`]
-//! a test may stop and start, and waiting helpers.
+//! a test may stop and start, waiting helpers, and the checks of the
+//! binaries' JSON log lines ([`logs`]).
 //!
 //! [`TestBed::get`] runs `testbed/cluster.sh up`, which attaches to the test
 //! bed that `make cluster` started or starts one (it is idempotent and holds a
@@ -9,6 +10,7 @@
 
 mod broker;
 mod env_file;
+pub mod logs;
 mod names;
 mod wait;
 

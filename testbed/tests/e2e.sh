@@ -18,6 +18,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 repo=$(cd "$here/.." && pwd)
 
+# shellcheck source=lib.sh
 . "$here/tests/lib.sh"
 
 dir=$(mktemp -d /tmp/hello-e2e.XXXXXX)
@@ -44,6 +45,7 @@ else
   exit 1
 fi
 check "make up prints the URL to curl" grep -q '^curl http://10\.96\.[0-9.]*/hello$' "$dir/up.log"
+# shellcheck source=/dev/null # written at run time
 . "$dir/env"
 check "the env file exports HELLO_URL ($HELLO_URL)" grep -q '^export HELLO_URL=http://10\.96\.' "$dir/env"
 eval "$("$here/product-images.sh" --print)"
@@ -74,6 +76,7 @@ took=$((SECONDS - start))
 check "a second make up succeeds in seconds ($took s, at most 60)" [ $rc -eq 0 -a $took -le 60 ]
 check "  builds and imports nothing" bash -c "grep -q 'images .* are built' '$dir/up2.log' && grep -q 'containerd has the images' '$dir/up2.log'"
 check "  and restarts no pod" [ "$pods_before" = "$(kubectl get pods -A -o jsonpath='{.items[*].metadata.uid}')" ]
+# shellcheck source=/dev/null # written at run time
 . "$dir/env"
 
 # ---------------------------------------------------------------- the API through its Service
@@ -378,10 +381,12 @@ check "kubectl port-forward to the admin port serves /metrics" forward "deployme
 
 # ---------------------------------------------------------------- delete
 children="deployment/$name deployment/$name-consumer service/$name configmap/$name-responses serviceaccount/$name serviceaccount/$name-consumer role/$name rolebinding/$name poddisruptionbudget/$name"
+# shellcheck disable=SC2086 # one word per child
 check "the HelloApi's children exist before the delete" kubectl get -n "$ns" $children
 check "kubectl delete helloapi $name" kubectl delete hapi "$name" -n "$ns" --wait --timeout=60s
 gone() {
   local left
+  # shellcheck disable=SC2086 # one word per child
   left=$(kubectl get -n "$ns" $children --ignore-not-found -o name)
   left+=$(kubectl get pods -n "$ns" -o name)
   [ -z "$left" ] || { echo "still there: $left"; return 1; }

@@ -43,7 +43,8 @@ eventually() {
 # DIR/, i.e. what a test bed in DIR started and left running.
 processes_naming() {
   local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     [ "$pid" = $$ ] && continue
     tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$1/" && echo "$pid"
   done

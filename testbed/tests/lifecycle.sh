@@ -6,8 +6,10 @@
 # beds do not collide.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../versions.env
 . "$here/versions.env"
 
+# shellcheck source=lib.sh
 . "$here/tests/lib.sh"
 
 dir=$(mktemp -d /tmp/hello-testbed-lifecycle.XXXXXX)
@@ -34,6 +36,7 @@ check "a failed up leaves no process behind" [ -z "$(our_processes)" ]
 start=$SECONDS
 if timeout 300 "$here/cluster.sh" up >"$dir/up.log" 2>&1; then ok "up succeeds ($((SECONDS - start)) s)"; else bad "up succeeds"; tail -20 "$dir/up.log"; exit 1; fi
 (
+  # shellcheck source=/dev/null # written at run time
   . "$dir/env"
   check "kubectl get --raw /readyz prints ok" [ "$(kubectl get --raw /readyz)" = ok ]
   resources=$(kubectl api-resources -o name)

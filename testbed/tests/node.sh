@@ -10,8 +10,10 @@
 # machine's node must be free (one per machine). Needs root.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../versions.env
 . "$here/versions.env"
 
+# shellcheck source=lib.sh
 . "$here/tests/lib.sh"
 
 dir=$(mktemp -d /tmp/hello-node-test.XXXXXX)
@@ -55,6 +57,7 @@ else
   summary
   exit 1
 fi
+# shellcheck source=/dev/null # written at run time
 . "$dir/env"
 ns=node-test
 

@@ -127,7 +127,7 @@ impl ApiBuilder {
             .env_remove("HELLO_KAFKA_BOOTSTRAP_SERVERS")
             .env_remove("HELLO_CONFIG")
             .env_remove("HELLO_CONFIGMAP")
-            .env("RUST_LOG", "info")
+            .env("HELLO_LOG", "info")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log file"))
             .stderr(log_file);

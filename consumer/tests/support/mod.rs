@@ -32,6 +32,8 @@ pub struct Options<'a> {
     pub topic: &'a str,
     pub group: &'a str,
     pub args: &'a [&'a str],
+    /// Variables beside the Kafka ones, e.g. `HELLO_LOG`.
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 impl Consumer {
@@ -53,6 +55,7 @@ impl Consumer {
             .env("HELLO_KAFKA_TOPIC", options.topic)
             .env("HELLO_GROUP_ID", options.group)
             .env("HELLO_ADMIN_LISTEN", format!("127.0.0.1:{admin}"))
+            .envs(options.env.iter().copied())
             .args(options.args)
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))

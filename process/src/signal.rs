@@ -1,4 +1,4 @@
-//! The stop signal of the project's three processes.
+//! The stop signal.
 //!
 //! Kubernetes stops a container with SIGTERM; a terminal sends SIGINT. Each
 //! process waits for either and then shuts down gracefully (drain, flush,
