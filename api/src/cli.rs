@@ -2,8 +2,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use hello_kafka::KafkaArgs;
-pub use hello_process::log::LogFormat;
 use hello_process::log::LogArgs;
+pub use hello_process::log::LogFormat;
 
 /// The configurable HTTP API of a HelloApi resource.
 #[derive(Debug, Clone, clap::Parser)]

@@ -19,11 +19,15 @@ fn hello_log_sets_the_level_and_every_line_has_the_shared_json_shape() {
     // The access log's writer flushes on its own schedule.
     let logged_request = |api: &Api| {
         let lines = json_log_lines(&api.logs());
-        lines.iter().any(|l| l["target"] == "access").then_some(lines)
+        lines
+            .iter()
+            .any(|l| l["target"] == "access")
+            .then_some(lines)
     };
     let timeout = Duration::from_secs(10);
     let info_lines = eventually(timeout, || logged_request(&at_info)).expect("an access log line");
-    let debug_lines = eventually(timeout, || logged_request(&at_debug)).expect("an access log line");
+    let debug_lines =
+        eventually(timeout, || logged_request(&at_debug)).expect("an access log line");
     assert_eq!(at_level(&info_lines, "DEBUG"), 0, "{info_lines:?}");
     assert!(logged_its_filter(&debug_lines, "debug"), "{debug_lines:?}");
     assert!(at_level(&debug_lines, "INFO") > 0, "{debug_lines:?}");

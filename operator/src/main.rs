@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use hello_process::log::LogArgs;
 use hello_operator::admin::{self, Readiness};
 use hello_operator::build::DefaultImages;
 use hello_operator::fargate::FargateProfiles;
 use hello_operator::leader::{LeaderElector, LeaseTiming};
 use hello_operator::{Context, controller};
+use hello_process::log::LogArgs;
 
 #[derive(Parser)]
 #[command(

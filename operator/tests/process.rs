@@ -149,9 +149,6 @@ fn serves_admin_endpoints_reconciles_and_exits_cleanly_on_sigterm() {
     assert_eq!(ready.0, "HTTP/1.0 200 OK");
     let (status, logs) = stop(operator);
     assert!(status.success(), "exit status {status}; logs:\n{logs}");
-    assert!(
-        logged_its_filter(&json_log_lines(&logs), "debug"),
-        "{logs}"
-    );
+    assert!(logged_its_filter(&json_log_lines(&logs), "debug"), "{logs}");
     kubectl(&["delete", "namespace", &namespace, "--wait=false"], None);
 }

@@ -34,15 +34,13 @@ pub fn server(
     endpoints: Arc<dyn AdminEndpoints>,
 ) -> std::io::Result<actix_web::dev::Server> {
     let endpoints: Endpoints = web::Data::new(endpoints);
-    Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(endpoints.clone())
-            .configure(routes)
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)?
-    .run())
+    Ok(
+        HttpServer::new(move || App::new().app_data(endpoints.clone()).configure(routes))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)?
+            .run(),
+    )
 }
 
 fn routes(app: &mut web::ServiceConfig) {
@@ -75,7 +73,9 @@ async fn readyz(endpoints: Endpoints) -> HttpResponse {
 }
 
 fn text(mut response: actix_web::HttpResponseBuilder, body: String) -> HttpResponse {
-    response.content_type("text/plain; charset=utf-8").body(body)
+    response
+        .content_type("text/plain; charset=utf-8")
+        .body(body)
 }
 
 #[cfg(test)]
@@ -108,9 +108,13 @@ mod tests {
                 .configure(routes),
         )
         .await;
-        let response = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
         let status = response.status().as_u16();
-        let kind = response.headers()[header::CONTENT_TYPE]
+        let kind = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .expect("a content type")
             .to_str()
             .unwrap()
             .to_string();

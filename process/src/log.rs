@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn text_lines_are_plain_without_colour_codes() {
         let lines = logged(None, LogFormat::Text, || tracing::info!("hello"));
-        assert!(lines[0].contains(" INFO ") && lines[0].ends_with("hello"), "{lines:?}");
+        assert!(
+            lines[0].contains(" INFO ") && lines[0].ends_with("hello"),
+            "{lines:?}"
+        );
         assert!(!lines[0].contains('\u{1b}'), "{lines:?}");
     }
 }
