@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service, ServiceAccount};
@@ -44,13 +44,14 @@ impl Options {
     }
 }
 
-/// Runs until SIGTERM or SIGINT.
+/// Runs until SIGTERM or SIGINT, then lets the reconciles in flight finish.
 pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     let ns = options.namespace.as_deref();
     // Owned objects are watched by label, so the cache holds only ours.
     let managed = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
     let owned = watcher::Config::default().labels(&managed);
-    Controller::new(
+    let stop = hello_process::wait_for_signal().shared();
+    let controller = Controller::new(
         helloapis(client.clone(), ns),
         watcher::Config::default().any_semantic(),
     )
@@ -69,15 +70,32 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
         Some(ObjectRef::new(&name).within(pod.metadata.namespace.as_deref()?))
     })
     .with_config(controller::Config::default().concurrency(options.max_concurrent_reconciles))
-    .shutdown_on_signal()
-    .run(reconcile, error_policy, ctx)
-    .for_each(|result| async move {
-        match result {
-            Ok((object, _)) => debug!(helloapi = %object.name, "reconciled"),
-            Err(err) => warn!(error = %err, "reconcile error"),
+    .graceful_shutdown_on(stop.clone().map(|_| ()));
+    // kube-runtime holds its runner until the HelloApi cache has its first
+    // list, and a graceful shutdown stops the watches that would fill it: a
+    // signal in that window would wait forever. Nothing reconciles before
+    // that list, so then there is nothing to drain and it stops at once.
+    let store = controller.store();
+    let before_first_list = async move {
+        let signal = stop.await;
+        if store.wait_until_ready().now_or_never().is_none() {
+            info!(signal, "stopping before the first list of HelloApis");
+        } else {
+            std::future::pending::<()>().await;
         }
-    })
-    .await;
+    };
+    let reconciles = controller
+        .run(reconcile, error_policy, ctx)
+        .for_each(|result| async move {
+            match result {
+                Ok((object, _)) => debug!(helloapi = %object.name, "reconciled"),
+                Err(err) => warn!(error = %err, "reconcile error"),
+            }
+        });
+    tokio::select! {
+        () = reconciles => {}
+        () = before_first_list => {}
+    }
 }
 
 fn scoped<K>(client: &Client, namespace: Option<&str>) -> Api<K>

@@ -8,20 +8,26 @@ use tokio::signal::unix::{SignalKind, signal};
 
 /// Resolves with the signal's name when SIGTERM or SIGINT arrives.
 ///
-/// If the handlers cannot be installed (no signal support), it logs an error
-/// and never resolves: the process still runs, and a stop kills it.
-pub async fn wait_for_signal() -> &'static str {
-    match (
+/// The handlers are installed when this is called, not when the future is
+/// first polled, so a signal sent after the call is never missed. Call it
+/// inside the tokio runtime. If the handlers cannot be installed (no signal
+/// support), it logs an error and never resolves: the process still runs,
+/// and a stop kills it.
+pub fn wait_for_signal() -> impl Future<Output = &'static str> + Send + 'static {
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-        },
-        _ => {
-            tracing::error!("cannot listen for signals; SIGTERM will not stop gracefully");
-            std::future::pending().await
+    );
+    async move {
+        match handlers {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            _ => {
+                tracing::error!("cannot listen for signals; SIGTERM will not stop gracefully");
+                std::future::pending().await
+            }
         }
     }
 }
@@ -32,10 +38,8 @@ mod tests {
 
     #[tokio::test]
     async fn sigterm_is_caught_and_named() {
+        // The handlers are in place once the call returns.
         let waiter = tokio::spawn(wait_for_signal());
-        // Give the handlers time to be installed before the signal is sent.
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let kill = std::process::Command::new("kill")
             .args(["-TERM", &std::process::id().to_string()])
             .status()
