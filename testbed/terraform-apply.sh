@@ -64,6 +64,8 @@ env_file=${HELLO_TESTBED_DIR:-$root/.testbed}/env
 [ -f "$env_file" ] || fail "test bed" "no $env_file: run under testbed/with-testbed.sh"
 # shellcheck source=/dev/null
 . "$env_file"
+# shellcheck source=tests/lib.sh
+. testbed/tests/lib.sh
 
 work=$(mktemp -d)
 pids=()
@@ -77,7 +79,7 @@ trap cleanup EXIT
 region=eu-west-1
 
 kubectl apply --server-side -f crds/helloapi.yaml >/dev/null || fail "CRD" "kubectl apply crds/helloapi.yaml"
-kubectl wait --for=condition=Established crd/helloapis.hello.dev --timeout=60s >/dev/null
+crd_established helloapis.hello.dev || fail "CRD" "helloapis.hello.dev is not Established after 60 s"
 
 # The operator binary for the Fargate check (built already by `make test`'s
 # cargo test; a no-op then).

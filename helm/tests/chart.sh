@@ -165,7 +165,7 @@ check "no rule of any Role or ClusterRole holds a wildcard" \
 smon_crd=$(timeout 300 go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" 2>/dev/null |
   python3 -c 'import json,sys; print(json.load(sys.stdin).get("Dir", ""))')/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml
 if [ -f "$smon_crd" ] && kubectl apply --server-side -f "$smon_crd" >/dev/null &&
-  kubectl wait --for=condition=Established --timeout=60s crd/servicemonitors.monitoring.coreos.com >/dev/null; then
+  crd_established servicemonitors.monitoring.coreos.com >/dev/null; then
   ok "the ServiceMonitor CRD ($PROMETHEUS_OPERATOR_VERSION) is installed"
 else
   bad "the ServiceMonitor CRD ($PROMETHEUS_OPERATOR_VERSION) is installed"
@@ -195,7 +195,7 @@ dry_run "$work/all-ops2.yaml" "$ops2" "the apiserver accepts the rendering with 
 if out=$(helm install "$release" "$chart" -n "$ops" 2>&1); then ok "helm install, defaults"; else bad "helm install, defaults: $out"; fi
 check "helm install printed the NOTES" grep -q "It watches HelloApis in every namespace" <<<"$out"
 check "the CRD is established after helm install" \
-  kubectl wait --for=condition=Established --timeout=60s crd/helloapis.hello.dev
+  crd_established helloapis.hello.dev
 check "the release's Deployment, ServiceAccount, metrics Service and ClusterRole exist" \
   kubectl get -n "$ops" deployment/$release serviceaccount/$release service/$release-metrics clusterrole/$release clusterrolebinding/$release role/$release-leader-election rolebinding/$release-leader-election
 if out=$(helm install "$release-watched" "$chart" -n "$ops2" --set watchNamespace="$watched" 2>&1); then

@@ -10,6 +10,8 @@ count=${HELLO_BENCH_COUNT:-1000}
 "$repo/testbed/cluster.sh" up >/dev/null
 # shellcheck source=/dev/null # written by cluster.sh
 . "${HELLO_TESTBED_DIR:-$repo/.testbed}/env"
+# shellcheck source=../../testbed/tests/lib.sh
+. "$repo/testbed/tests/lib.sh"
 cargo build --release -q -p hello-operator --manifest-path "$repo/Cargo.toml"
 bin=$repo/target/release/hello-operator
 ns=bench-$(date +%s)
@@ -23,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 kubectl apply --server-side -f "$repo/crds/helloapi.yaml" >/dev/null
-kubectl wait --for=condition=Established crd/helloapis.hello.dev --timeout=30s >/dev/null
+crd_established helloapis.hello.dev >/dev/null
 kubectl create namespace "$ns" >/dev/null
 for i in $(seq 1 "$count"); do
   printf -- '---\napiVersion: hello.dev/v1alpha1\nkind: HelloApi\nmetadata: {name: h%s}\nspec: {replicas: 1}\n' "$i"

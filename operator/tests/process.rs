@@ -53,15 +53,21 @@ fn serves_admin_endpoints_reconciles_and_exits_cleanly_on_sigterm() {
         ],
         None,
     );
-    kubectl(
-        &[
-            "wait",
-            "--for=condition=Established",
-            "crd/helloapis.hello.dev",
-            "--timeout=30s",
-        ],
-        None,
-    );
+    // Not `kubectl wait --for=condition=Established`: that fails at once
+    // while the new CRD's status has no conditions list yet.
+    eventually(Duration::from_secs(30), || {
+        let established = kubectl(
+            &[
+                "get",
+                "crd/helloapis.hello.dev",
+                "-o",
+                r#"jsonpath={.status.conditions[?(@.type=="Established")].status}"#,
+            ],
+            None,
+        );
+        (established == "True").then_some(())
+    })
+    .expect("the HelloApi CRD is not Established");
     kubectl(&["create", "namespace", &namespace], None);
 
     // `hello-operator run` on its own admin port, with `env`; its logs go to

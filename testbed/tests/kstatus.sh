@@ -42,7 +42,7 @@ start=$SECONDS
 
 check "the HelloApi CRD applies (crds/helloapi.yaml)" \
   kubectl apply --server-side --force-conflicts -f "$repo/crds/helloapi.yaml"
-check "the CRD is established" kubectl wait --for=condition=Established --timeout=60s crd/helloapis.hello.dev
+check "the CRD is established" crd_established helloapis.hello.dev
 kubectl delete namespace "$ns" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1
 check "namespace $ns" kubectl create namespace "$ns"
 

@@ -39,6 +39,13 @@ eventually() {
   done
 }
 
+# crd_established NAME: within 60 s, the CRD's Established condition is True.
+# Not `kubectl wait --for=condition=Established`: just after the apply, while
+# the CRD's status has no conditions list yet, that fails at once ("accessor
+# error: <nil> is of the type <nil>") instead of waiting.
+established() { [ "$(kubectl get "crd/$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ]; }
+crd_established() { eventually 60 established "$1"; }
+
 # processes_naming DIR: pids (other than this shell) whose command line names
 # DIR/, i.e. what a test bed in DIR started and left running.
 processes_naming() {
