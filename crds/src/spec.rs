@@ -136,6 +136,16 @@ pub struct HelloApiSpec {
     /// Kafka (MSK) settings. Absent: no events and no consumer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kafka: Option<KafkaSpec>,
+
+    /// Log filter of the API and consumer pods: their `HELLO_LOG`, in
+    /// tracing's EnvFilter syntax (`debug`, `info,hello_api=debug`). A change
+    /// rolls the pods.
+    #[serde(default = "default_log_level")]
+    #[schemars(
+        length(min = 1, max = 256),
+        regex(pattern = r"^[-A-Za-z0-9_:=,.\[\]{}]+$")
+    )]
+    pub log_level: String,
 }
 
 /// One fixed response.
@@ -240,6 +250,10 @@ pub const DEFAULT_PROGRESS_DEADLINE_SECONDS: i32 = 300;
 
 fn default_progress_deadline_seconds() -> i32 {
     DEFAULT_PROGRESS_DEADLINE_SECONDS
+}
+
+fn default_log_level() -> String {
+    "info".to_string()
 }
 
 fn default_greeting() -> String {

@@ -87,6 +87,20 @@ async fn a_minimal_helloapi_gets_the_schema_defaults() {
     assert_eq!(spec["ingress"]["className"], "alb");
     assert_eq!(spec["ingress"]["scheme"], "internet-facing");
     assert_eq!(spec["ingress"]["enabled"], true);
+    assert_eq!(spec["logLevel"], "info");
+}
+
+#[tokio::test]
+async fn a_log_level_is_an_env_filter_or_refused() {
+    let created = create(json!({"logLevel": "info,hello_api=debug,kube[reconcile]=trace"}))
+        .await
+        .expect("an EnvFilter with targets and spans is valid");
+    assert_eq!(
+        created.data["spec"]["logLevel"],
+        "info,hello_api=debug,kube[reconcile]=trace"
+    );
+    refused(json!({"logLevel": "debug; rm -rf /"}), "spec.logLevel").await;
+    refused(json!({"logLevel": ""}), "spec.logLevel").await;
 }
 
 #[tokio::test]

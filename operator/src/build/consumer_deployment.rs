@@ -26,6 +26,7 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deplo
         &consumer.image
     };
     let mut env = kafka_env::env(kafka);
+    env.push(pod::log_env(&api.spec.log_level));
     env.push(kafka_env::plain("HELLO_GROUP_ID", &consumer.group_id));
     env.push(kafka_env::plain(
         "HELLO_SHUTDOWN_TIMEOUT_SECONDS",

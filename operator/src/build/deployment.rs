@@ -44,6 +44,7 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
         }),
         ..EnvVar::default()
     }];
+    env.push(pod::log_env(&api.spec.log_level));
     if let Some(kafka) = &api.spec.kafka {
         env.extend(kafka_env::env(kafka));
     }

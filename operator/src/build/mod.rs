@@ -112,6 +112,7 @@ spec:
     /: {message: Welcome to ReaQta}
     /teapot: {status: 418, message: I'm a teapot}
   compute: nodes
+  logLevel: 'info,hello_api=debug'
   ingress: {enabled: true, className: alb, scheme: internal, host: api.example.com,
             certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
             annotations: {alb.ingress.kubernetes.io/wafv2-acl-arn: waf}}
@@ -148,6 +149,33 @@ mod tests {
 
     fn role_arn(sa: &ServiceAccount) -> BTreeMap<String, String> {
         sa.metadata.annotations.clone().unwrap_or_default()
+    }
+
+    /// `HELLO_LOG` of each of a resource's pods (API, then consumer if any).
+    fn pods_log_filter(api: &HelloApi) -> Vec<Option<String>> {
+        let children = children(api, &images()).unwrap();
+        [Some(&children.deployment), children.consumer.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|deployment| {
+                let pod = deployment.spec.as_ref()?.template.spec.as_ref()?;
+                let env = pod.containers[0].env.as_ref()?;
+                let log = env.iter().find(|e| e.name == "HELLO_LOG")?;
+                log.value.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_pods_log_at_the_spec_log_level_and_info_by_default() {
+        assert_eq!(
+            pods_log_filter(&helloapi(FULL)),
+            vec![Some("info,hello_api=debug".to_string()); 2]
+        );
+        assert_eq!(
+            pods_log_filter(&helloapi(super::fixtures::MINIMAL)),
+            vec![Some("info".to_string())]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use hello_crds::{COMPUTE_LABEL, Compute};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction,
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, HTTPGetAction,
     PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
     SecurityContext, TopologySpreadConstraint, Volume, VolumeMount,
 };
@@ -19,6 +19,15 @@ use super::metadata::{MANAGED_BY, MANAGED_BY_LABEL};
 pub const RUN_AS_USER: i64 = 65532;
 /// Port of `/metrics`, `/healthz` and `/readyz` in both binaries.
 pub const ADMIN_PORT: i32 = 9090;
+
+/// The log filter of a pod's binary: the HelloApi's `spec.logLevel`.
+pub fn log_env(log_level: &str) -> EnvVar {
+    EnvVar {
+        name: "HELLO_LOG".to_string(),
+        value: Some(log_level.to_string()),
+        ..EnvVar::default()
+    }
+}
 
 /// A pod template around `container`, labelled `selector` and placed by `compute`.
 pub fn template(
