@@ -3,20 +3,18 @@
 //! False naming the namespace and labels; an unreachable EKS API gives
 //! Unknown, and the rest of the reconcile still happens.
 
-use std::net::TcpListener;
+mod support;
+
 use std::process::{Child, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_eks::types::{FargateProfileSelector, VpcConfigRequest};
-use hello_operator::build::DefaultImages;
 use hello_operator::fargate::FargateProfiles;
-use hello_operator::{Context, controller};
-use hello_testbed::TestBed;
+use hello_testbed::{TestBed, eventually_async, free_port};
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::json;
+use support::{apply_helloapi, context, spawn_operator};
 
 struct Moto(Child);
 
@@ -25,13 +23,6 @@ impl Drop for Moto {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
 }
 
 async fn start_moto() -> (Moto, String) {
@@ -44,11 +35,11 @@ async fn start_moto() -> (Moto, String) {
         .spawn()
         .expect("moto_server from the test bed PATH");
     let moto = Moto(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually_async(Duration::from_secs(30), async || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    })
+    .await
+    .expect("moto_server did not start");
     (moto, format!("http://127.0.0.1:{port}"))
 }
 
@@ -88,65 +79,38 @@ async fn create_cluster_with_profile(eks: &aws_sdk_eks::Client, cluster: &str, n
         .expect("create Fargate profile in moto");
 }
 
-async fn namespace(client: &Client) -> String {
-    hello_testbed::install_crd(client, &hello_crds::crd())
-        .await
-        .expect("CRD");
-    hello_testbed::create_namespace(client, "fargate", &[])
-        .await
-        .expect("namespace")
+async fn namespace() -> (Client, String) {
+    support::namespace("fargate", &[]).await
 }
 
 fn operator(client: &Client, ns: &str, profiles: FargateProfiles) -> tokio::task::JoinHandle<()> {
-    let images = DefaultImages {
-        api: "a:1".into(),
-        consumer: "c:1".into(),
-    };
-    let ctx = Arc::new(Context::new(client.clone(), images, None).with_fargate(profiles));
-    tokio::spawn(controller::run(
-        client.clone(),
-        controller::Options::namespace(Some(ns.to_string())),
-        ctx,
-    ))
+    spawn_operator(client, ns, context(client, "test").with_fargate(profiles))
 }
 
 /// Applies a HelloApi and returns its FargateProfileMatched condition.
 async fn condition(client: &Client, ns: &str, spec: serde_json::Value) -> (String, String) {
+    apply_helloapi(client, ns, "demo", spec).await;
     let api = Api::<hello_crds::HelloApi>::namespaced(client.clone(), ns);
-    let object = json!({"apiVersion": "hello.dev/v1alpha1", "kind": "HelloApi", "metadata": {"name": "demo"}, "spec": spec});
-    api.patch(
-        "demo",
-        &PatchParams::apply("test-user").force(),
-        &Patch::Apply(object),
-    )
-    .await
-    .expect("apply");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let found = api
+    eventually_async(Duration::from_secs(30), async || {
+        let c = api
             .get("demo")
             .await
             .expect("get")
-            .status
-            .and_then(|s| s.condition("FargateProfileMatched").cloned());
-        if let Some(c) = found {
-            return (c.status, c.message);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no FargateProfileMatched condition"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+            .status?
+            .condition("FargateProfileMatched")
+            .cloned()?;
+        Some((c.status, c.message))
+    })
+    .await
+    .expect("no FargateProfileMatched condition")
 }
 
 #[tokio::test]
 async fn a_selecting_profile_is_named_and_a_missing_one_is_reported() {
     let (_moto, endpoint) = start_moto().await;
     let eks = eks(&endpoint).await;
-    let client = TestBed::get().client().await.expect("client");
-    let matched_ns = namespace(&client).await;
-    let unmatched_ns = namespace(&client).await;
+    let (client, matched_ns) = namespace().await;
+    let (_, unmatched_ns) = namespace().await;
     create_cluster_with_profile(&eks, "hello", &matched_ns).await;
 
     let a = operator(
@@ -182,8 +146,7 @@ async fn a_selecting_profile_is_named_and_a_missing_one_is_reported() {
 
 #[tokio::test]
 async fn an_unreachable_eks_api_gives_unknown_and_the_reconcile_goes_on() {
-    let client = TestBed::get().client().await.expect("client");
-    let ns = namespace(&client).await;
+    let (client, ns) = namespace().await;
     // Nothing listens on this port.
     let eks = eks(&format!("http://127.0.0.1:{}", free_port())).await;
     let op = operator(

@@ -1,19 +1,18 @@
 //! Two operators, one leader: only the Lease holder reconciles, and the other
 //! takes over when the leader dies or hands over.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use hello_operator::build::DefaultImages;
+use hello_operator::controller;
 use hello_operator::leader::{LeaderElector, LeaseTiming};
-use hello_operator::{Context, controller};
-use hello_testbed::TestBed;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
-use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
-use serde_json::json;
+use support::{apply_helloapi, context, wait_for};
 use tokio::task::JoinHandle;
 
 const TIMING: LeaseTiming = LeaseTiming {
@@ -22,26 +21,11 @@ const TIMING: LeaseTiming = LeaseTiming {
 };
 
 async fn setup() -> (Client, String) {
-    let client = TestBed::get().client().await.expect("client");
-    hello_testbed::install_crd(&client, &hello_crds::crd())
-        .await
-        .expect("CRD");
-    let ns = hello_testbed::create_namespace(&client, "leader", &[])
-        .await
-        .expect("namespace");
-    (client, ns)
+    support::namespace("leader", &[]).await
 }
 
 fn operator(client: &Client, ns: &str, identity: &str) -> JoinHandle<Result<bool, kube::Error>> {
-    let images = DefaultImages {
-        api: "a:1".into(),
-        consumer: "c:1".into(),
-    };
-    let ctx = Arc::new(Context::new(
-        client.clone(),
-        images,
-        Some(identity.to_string()),
-    ));
+    let ctx = Arc::new(context(client, identity));
     let elector = LeaderElector::new(client.clone(), ns, "hello-operator", identity, TIMING);
     let (client, ns) = (client.clone(), ns.to_string());
     tokio::spawn(async move {
@@ -64,28 +48,9 @@ async fn holder(client: &Client, ns: &str) -> Option<String> {
         .and_then(|s| s.holder_identity)
 }
 
-async fn wait_for<F: AsyncFn() -> bool>(what: &str, check: F) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn set_message(client: &Client, ns: &str, message: &str) {
-    let object = json!({"apiVersion": "hello.dev/v1alpha1", "kind": "HelloApi", "metadata": {"name": "demo"},
-        "spec": {"responses": {"/hello": {"message": message}}}});
-    Api::<hello_crds::HelloApi>::namespaced(client.clone(), ns)
-        .patch(
-            "demo",
-            &PatchParams::apply("test-user").force(),
-            &Patch::Apply(object),
-        )
-        .await
-        .expect("apply");
+    let spec = serde_json::json!({"responses": {"/hello": {"message": message}}});
+    apply_helloapi(client, ns, "demo", spec).await;
     let cms = Api::<ConfigMap>::namespaced(client.clone(), ns);
     wait_for(&format!("the ConfigMap to say {message}"), async || {
         cms.get_opt("demo-responses")

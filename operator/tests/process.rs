@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hello_testbed::logs::{at_level, json_log_lines, logged_its_filter};
 use hello_testbed::{TestBed, eventually, free_port, unique_name};
@@ -130,19 +130,17 @@ fn serves_admin_endpoints_reconciles_and_exits_cleanly_on_sigterm() {
         ],
         None,
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let metrics = get(port, "/metrics").expect("metrics").1;
-        if metrics.contains(r#"hello_operator_reconciles_total{result="ok"}"#) {
-            assert!(
-                metrics.contains("hello_operator_reconcile_duration_seconds_bucket"),
-                "{metrics}"
-            );
-            break;
-        }
-        assert!(Instant::now() < deadline, "no reconcile counted: {metrics}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let metrics = eventually(Duration::from_secs(10), || {
+        let metrics = get(port, "/metrics")?.1;
+        metrics
+            .contains(r#"hello_operator_reconciles_total{result="ok"}"#)
+            .then_some(metrics)
+    })
+    .expect("no reconcile counted in /metrics");
+    assert!(
+        metrics.contains("hello_operator_reconcile_duration_seconds_bucket"),
+        "{metrics}"
+    );
 
     let (status, logs) = stop(operator);
     assert!(status.success(), "exit status {status}; logs:\n{logs}");

@@ -1,13 +1,12 @@
 //! The operator against the real apiserver: each test runs its own operator,
 //! scoped to its own namespace, and checks what a user would see.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use hello_operator::build::DefaultImages;
-use hello_operator::{Context, controller};
-use hello_testbed::TestBed;
+use hello_testbed::eventually_async;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
@@ -16,9 +15,8 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde_json::json;
+use support::{TIMEOUT, apply_helloapi, context, spawn_operator};
 use tokio::task::JoinHandle;
-
-const TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Harness {
     client: Client,
@@ -28,18 +26,12 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let client = TestBed::get().client().await.expect("client");
-        hello_testbed::install_crd(&client, &hello_crds::crd())
-            .await
-            .expect("install the CRD");
         // Pod Security `restricted` is enforced: pods that break it are refused.
-        let namespace = hello_testbed::create_namespace(
-            &client,
+        let (client, namespace) = support::namespace(
             "operator",
             &[("pod-security.kubernetes.io/enforce", "restricted")],
         )
-        .await
-        .expect("namespace");
+        .await;
         let mut harness = Harness {
             client,
             namespace,
@@ -50,21 +42,8 @@ impl Harness {
     }
 
     fn start_operator(&mut self) {
-        let images = DefaultImages {
-            api: "hello-api:test".into(),
-            consumer: "hello-consumer:test".into(),
-        };
-        let ctx = Arc::new(Context::new(
-            self.client.clone(),
-            images,
-            Some("test".into()),
-        ));
-        let (client, ns) = (self.client.clone(), self.namespace.clone());
-        self.operator = Some(tokio::spawn(controller::run(
-            client,
-            controller::Options::namespace(Some(ns)),
-            ctx,
-        )));
+        let ctx = context(&self.client, "test");
+        self.operator = Some(spawn_operator(&self.client, &self.namespace, ctx));
     }
 
     fn stop_operator(&mut self) {
@@ -84,15 +63,7 @@ impl Harness {
     }
 
     async fn apply(&self, name: &str, spec: serde_json::Value) {
-        let object = json!({"apiVersion": "hello.dev/v1alpha1", "kind": "HelloApi", "metadata": {"name": name}, "spec": spec});
-        self.api::<hello_crds::HelloApi>()
-            .patch(
-                name,
-                &PatchParams::apply("test-user").force(),
-                &Patch::Apply(object),
-            )
-            .await
-            .expect("apply HelloApi");
+        apply_helloapi(&self.client, &self.namespace, name, spec).await;
     }
 
     /// Polls `get` until `done` holds.
@@ -105,18 +76,12 @@ impl Harness {
         F: Fn(Option<&K>) -> bool,
     {
         let api = self.api::<K>();
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
-        loop {
+        eventually_async(TIMEOUT, async || {
             let current = api.get_opt(name).await.expect("get");
-            if done(current.as_ref()) {
-                return current;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+            done(current.as_ref()).then_some(current)
+        })
+        .await
+        .unwrap_or_else(|| panic!("timed out waiting for {what}"))
     }
 
     async fn exists<K>(&self, name: &str) -> K
@@ -212,21 +177,15 @@ async fn a_helloapi_gets_every_child_with_an_owner_reference_and_a_status() {
     // The namespace enforces Pod Security `restricted`, so a pod that exists
     // passed it (the ReplicaSet would report FailedCreate otherwise).
     let pods = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(h.client.clone(), &h.namespace);
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
+    eventually_async(TIMEOUT, async || {
         let list = pods
             .list(&kube::api::ListParams::default().labels("app.kubernetes.io/instance=demo"))
             .await
             .expect("pods");
-        if list.items.len() >= 3 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the API and consumer pods were not admitted"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        (list.items.len() >= 3).then_some(())
+    })
+    .await
+    .expect("the API and consumer pods were not admitted");
 
     let events =
         Api::<k8s_openapi::api::events::v1::Event>::namespaced(h.client.clone(), &h.namespace);
@@ -440,23 +399,20 @@ async fn a_helloapi_that_does_not_deserialize_does_not_stop_the_watch() {
     h.apply("readable", json!({"replicas": 1})).await;
     h.exists::<Deployment>("readable").await;
     let events: Api<k8s_openapi::api::events::v1::Event> = h.api();
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
+    let note = eventually_async(TIMEOUT, async || {
         let found = events.list(&Default::default()).await.expect("events");
-        if let Some(event) = found.items.iter().find(|e| {
-            e.reason.as_deref() == Some("Unreadable")
-                && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("unreadable")
-        }) {
-            let note = event.note.as_deref().unwrap_or_default();
-            assert!(note.contains("cannot read"), "{note}");
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no Unreadable event for the HelloApi the operator cannot read"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        found
+            .items
+            .into_iter()
+            .find(|e| {
+                e.reason.as_deref() == Some("Unreadable")
+                    && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("unreadable")
+            })
+            .map(|event| event.note.unwrap_or_default())
+    })
+    .await
+    .expect("no Unreadable event for the HelloApi the operator cannot read");
+    assert!(note.contains("cannot read"), "{note}");
 
     // Repairing it is picked up by the same watch: its status is rewritten.
     h.api::<kube::core::DeserializeGuard<hello_crds::HelloApi>>()
@@ -495,19 +451,15 @@ async fn the_scale_subresource_scales_the_deployment_through_the_operator() {
     })
     .await;
     let selector = "app.kubernetes.io/instance=demo,app.kubernetes.io/name=api";
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
+    let mut last = None;
+    eventually_async(TIMEOUT, async || {
         let scale = helloapis.get_scale("demo").await.expect("get scale");
         let status = scale.status.unwrap_or_default();
-        if scale.spec.and_then(|s| s.replicas) == Some(4)
-            && status.selector.as_deref() == Some(selector)
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the scale subresource shows 4 replicas and the selector: {status:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        let done = scale.spec.and_then(|s| s.replicas) == Some(4)
+            && status.selector.as_deref() == Some(selector);
+        last = Some(status);
+        done.then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("the scale subresource shows 4 replicas and the selector: {last:?}"));
 }

@@ -29,7 +29,7 @@ use kube::{Api, Client, Config};
 
 pub use broker::Broker;
 pub use names::unique_name;
-pub use wait::{eventually, free_port};
+pub use wait::{eventually, eventually_async, free_port};
 
 /// Why the test bed could not be reached.
 #[derive(Debug, thiserror::Error)]
