@@ -315,6 +315,12 @@ check "  scaled back to 2, the HelloApi serves 2" \
 # deadline, never Current, while the old pod keeps serving.
 check "kstatus reads the ready HelloApi Current" bash -c "kstatus -n $ns $name | grep -q '^Current:'"
 stuck=stuck
+# The nodes are cordoned while the new HelloApi starts, so its pod cannot be
+# ready before the watch below has seen it InProgress (a warm node started it
+# before the watch in one CI run, and kstatus saw only Current).
+nodes=$(kubectl get nodes -o jsonpath='{.items[*].metadata.name}')
+# shellcheck disable=SC2086 # one word per node
+kubectl cordon $nodes >/dev/null
 kubectl apply -n "$ns" -f - >/dev/null <<YAML
 apiVersion: hello.dev/v1alpha1
 kind: HelloApi
@@ -330,8 +336,16 @@ YAML
 # the watch starts once the operator has written the first one.
 has_status() { [ -n "$(kubectl get hapi "$stuck" -n "$ns" -o jsonpath='{.status.observedGeneration}')" ]; }
 eventually 30 has_status
-check "kstatus reads a new HelloApi InProgress, then Current once it serves" \
-  bash -c "kstatus -n $ns $stuck --watch --until Current --timeout 120s >'$dir/kstatus-new.log' && grep -q 'InProgress' '$dir/kstatus-new.log'"
+kstatus -n "$ns" "$stuck" --watch --until Current --timeout 120s >"$dir/kstatus-new.log" 2>&1 &
+watcher=$!
+check "kstatus reads a new HelloApi InProgress while its pod cannot be scheduled" \
+  eventually 30 grep -q 'InProgress' "$dir/kstatus-new.log"
+# shellcheck disable=SC2086 # one word per node
+kubectl uncordon $nodes >/dev/null
+wait "$watcher"
+rc=$?
+check "  then Current once it serves" \
+  bash -c "[ $rc = 0 ] && tail -1 '$dir/kstatus-new.log' | grep -q 'Current'"
 sed 's/^/     /' "$dir/kstatus-new.log" | head -5
 bad_image=localhost/hello/hello-api:does-not-exist
 kubectl patch hapi "$stuck" -n "$ns" --type merge -p "{\"spec\":{\"image\":\"$bad_image\"}}" >/dev/null
