@@ -37,7 +37,7 @@ start_operator() {
   pid=$!
 }
 reconciled() { # successful reconciles since the operator started
-  curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null | awk '/^hello_operator_reconciles_total\{result="ok"\}/ {print $2; f=1} END {if (!f) print 0}'
+  curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null | awk '/^hello_operator_reconciles_total\{result="ok"[,}]/ {print $2; f=1} END {if (!f) print 0}'
 }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }

@@ -5,11 +5,7 @@ use std::sync::Arc;
 
 use futures::{FutureExt, StreamExt};
 use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service, ServiceAccount};
-use k8s_openapi::api::networking::v1::Ingress;
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::{Controller, controller, watcher};
 use kube::{Api, Client, Resource};
@@ -19,6 +15,7 @@ use tracing::{debug, info, warn};
 use crate::Context;
 use crate::build::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
 use crate::leader::LeaderElector;
+use crate::owned;
 use crate::reconcile::{error_policy, helloapis, reconcile};
 
 /// What the controller watches and how many resources it reconciles at once.
@@ -51,31 +48,28 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     let managed = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
     let owned = watcher::Config::default().labels(&managed);
     let stop = hello_process::wait_for_signal().shared();
+    let writers = ctx
+        .take_writers()
+        .expect("one controller::run per Context: it fills the Context's caches");
     let controller = Controller::new(
         helloapis(client.clone(), ns),
         watcher::Config::default().any_semantic(),
-    )
-    .owns(scoped::<ConfigMap>(&client, ns), owned.clone())
-    .owns(scoped::<ServiceAccount>(&client, ns), owned.clone())
-    .owns(scoped::<Role>(&client, ns), owned.clone())
-    .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
-    .owns(scoped::<Deployment>(&client, ns), owned.clone())
-    .owns(scoped::<Service>(&client, ns), owned.clone())
-    .owns(scoped::<Ingress>(&client, ns), owned.clone())
-    .owns(scoped::<PodDisruptionBudget>(&client, ns), owned.clone())
-    // Pods only wake their HelloApi: a pod that cannot pull its image or
-    // keeps crashing changes no field of its Deployment.
-    .watches(scoped::<Pod>(&client, ns), owned, |pod: Pod| {
-        let name = pod.metadata.labels.as_ref()?.get(INSTANCE_LABEL)?.clone();
-        Some(ObjectRef::new(&name).within(pod.metadata.namespace.as_deref()?))
-    })
-    .with_config(controller::Config::default().concurrency(options.max_concurrent_reconciles))
-    .graceful_shutdown_on(stop.clone().map(|_| ()));
+    );
+    let controller = owned::watch_all(controller, writers, &client, ns, &owned)
+        // Pods only wake their HelloApi: a pod that cannot pull its image or
+        // keeps crashing changes no field of its Deployment.
+        .watches(scoped::<Pod>(&client, ns), owned, |pod: Pod| {
+            let name = pod.metadata.labels.as_ref()?.get(INSTANCE_LABEL)?.clone();
+            Some(ObjectRef::new(&name).within(pod.metadata.namespace.as_deref()?))
+        })
+        .with_config(controller::Config::default().concurrency(options.max_concurrent_reconciles))
+        .graceful_shutdown_on(stop.clone().map(|_| ()));
     // kube-runtime holds its runner until the HelloApi cache has its first
     // list, and a graceful shutdown stops the watches that would fill it: a
     // signal in that window would wait forever. Nothing reconciles before
     // that list, so then there is nothing to drain and it stops at once.
     let store = controller.store();
+    let forget_the_gone = forget_the_gone(store.clone(), ctx.clone());
     let before_first_list = async move {
         let signal = stop.await;
         if store.wait_until_ready().now_or_never().is_none() {
@@ -95,6 +89,25 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     tokio::select! {
         () = reconciles => {}
         () = before_first_list => {}
+        () = forget_the_gone => {}
+    }
+}
+
+/// Every resync, drops what the context holds of HelloApis that are gone:
+/// the controller does not reconcile a deleted object, so nothing else would.
+async fn forget_the_gone(
+    store: kube::runtime::reflector::Store<kube::core::DeserializeGuard<hello_crds::HelloApi>>,
+    ctx: Arc<Context>,
+) {
+    let mut every = tokio::time::interval(crate::reconcile::RESYNC);
+    loop {
+        every.tick().await;
+        let live = store
+            .state()
+            .iter()
+            .filter_map(|guard| guard.0.as_ref().ok()?.metadata.uid.clone())
+            .collect();
+        ctx.forget_all_but(&live);
     }
 }
 

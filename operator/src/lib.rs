@@ -13,6 +13,7 @@ pub mod error;
 pub mod fargate;
 pub mod leader;
 pub mod metrics;
+pub mod owned;
 pub mod reconcile;
 
 pub use context::Context;

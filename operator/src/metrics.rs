@@ -8,12 +8,16 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+/// `result` is ok or error; `error` is the kind of error (empty for ok), as
+/// [`crate::Error::metric_label`] names it.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabel {
     pub result: &'static str,
+    pub error: &'static str,
 }
 
-/// Reconcile counts by result, failures, and how long a reconcile takes.
+/// Reconcile counts by result and error kind, failures, and how long a
+/// reconcile takes.
 pub struct Metrics {
     pub registry: Registry,
     pub reconciles: Family<ResultLabel, Counter>,
@@ -28,7 +32,11 @@ impl Default for Metrics {
         let failures = Counter::default();
         // 1 ms to ~4 s.
         let duration = Histogram::new(exponential_buckets(0.001, 2.0, 13));
-        registry.register("reconciles", "Reconciles by result", reconciles.clone());
+        registry.register(
+            "reconciles",
+            "Reconciles by result and error kind",
+            reconciles.clone(),
+        );
         registry.register(
             "reconcile_errors",
             "Reconciles that failed",
@@ -49,10 +57,20 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn observe(&self, ok: bool, took: Duration) {
-        let result = if ok { "ok" } else { "error" };
-        self.reconciles.get_or_create(&ResultLabel { result }).inc();
-        if !ok {
+    /// Counts one reconcile; `error` is the kind of its error, if it failed.
+    pub fn observe(&self, error: Option<&'static str>, took: Duration) {
+        let label = match error {
+            None => ResultLabel {
+                result: "ok",
+                error: "",
+            },
+            Some(kind) => ResultLabel {
+                result: "error",
+                error: kind,
+            },
+        };
+        self.reconciles.get_or_create(&label).inc();
+        if error.is_some() {
             self.failures.inc();
         }
         self.duration.observe(took.as_secs_f64());
@@ -74,15 +92,15 @@ mod tests {
     #[test]
     fn counts_results_and_durations() {
         let m = Metrics::default();
-        m.observe(true, Duration::from_millis(3));
-        m.observe(false, Duration::from_millis(5));
+        m.observe(None, Duration::from_millis(3));
+        m.observe(Some("apply"), Duration::from_millis(5));
         let text = m.render();
         assert!(
-            text.contains(r#"hello_operator_reconciles_total{result="ok"} 1"#),
+            text.contains(r#"hello_operator_reconciles_total{result="ok",error=""} 1"#),
             "{text}"
         );
         assert!(
-            text.contains(r#"hello_operator_reconciles_total{result="error"} 1"#),
+            text.contains(r#"hello_operator_reconciles_total{result="error",error="apply"} 1"#),
             "{text}"
         );
         assert!(

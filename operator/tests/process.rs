@@ -133,7 +133,7 @@ fn serves_admin_endpoints_reconciles_and_exits_cleanly_on_sigterm() {
     let metrics = eventually(Duration::from_secs(10), || {
         let metrics = get(port, "/metrics")?.1;
         metrics
-            .contains(r#"hello_operator_reconciles_total{result="ok"}"#)
+            .contains(r#"hello_operator_reconciles_total{result="ok",error=""}"#)
             .then_some(metrics)
     })
     .expect("no reconcile counted in /metrics");

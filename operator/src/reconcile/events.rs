@@ -1,5 +1,5 @@
-//! Kubernetes Events on the HelloApi: each child created, updated or deleted,
-//! and each failed reconcile. Publishing is best effort: a lost Event never
+//! Kubernetes Events on the HelloApi: what each reconcile created, updated or
+//! deleted, and each failed reconcile. Publishing is best effort: a lost Event never
 //! fails a reconcile.
 
 use hello_crds::HelloApi;
@@ -12,42 +12,40 @@ use tracing::debug;
 use super::apply::Change;
 use crate::{Context, Error};
 
-/// One Event per kind of change in a reconcile, listing the objects: the
-/// recorder folds repeated Events of one reason into a series, which would
-/// hide every object after the first.
+/// One Event per reconcile that changed something, naming every child it
+/// created, updated or deleted (Events are writes too). Its reason is the
+/// strongest change: Created, else Updated, else Deleted.
 pub async fn changes(ctx: &Context, api: &HelloApi, changes: &[Change]) {
-    for (reason, action) in [
-        ("Created", "Apply"),
-        ("Updated", "Apply"),
-        ("Deleted", "Prune"),
-    ] {
-        let objects: Vec<String> = changes
-            .iter()
-            .filter_map(|change| match change {
-                Change::Created { kind, name } if reason == "Created" => {
-                    Some(format!("{kind} {name}"))
-                }
-                Change::Updated { kind, name } if reason == "Updated" => {
-                    Some(format!("{kind} {name}"))
-                }
-                Change::Deleted { kind, name } if reason == "Deleted" => {
-                    Some(format!("{kind} {name}"))
-                }
-                _ => None,
-            })
-            .collect();
-        if !objects.is_empty() {
-            let note = format!("{} {}", reason.to_lowercase(), objects.join(", "));
-            publish(
-                ctx,
-                api.object_ref(&()),
-                EventType::Normal,
-                reason,
-                action,
-                note,
-            )
-            .await;
-        }
+    let Some((reason, action)) = summary(changes) else {
+        return;
+    };
+    let note = changes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    publish(
+        ctx,
+        api.object_ref(&()),
+        EventType::Normal,
+        reason,
+        action,
+        note,
+    )
+    .await;
+}
+
+/// The reason and action of the Event for `changes`; `None` for none.
+fn summary(changes: &[Change]) -> Option<(&'static str, &'static str)> {
+    let has = |f: fn(&Change) -> bool| changes.iter().any(f);
+    if has(|c| matches!(c, Change::Created { .. })) {
+        Some(("Created", "Apply"))
+    } else if has(|c| matches!(c, Change::Updated { .. })) {
+        Some(("Updated", "Apply"))
+    } else if has(|c| matches!(c, Change::Deleted { .. })) {
+        Some(("Deleted", "Prune"))
+    } else {
+        None
     }
 }
 
@@ -106,5 +104,34 @@ async fn publish(
     };
     if let Err(err) = ctx.recorder.publish(&event, &reference).await {
         debug!(error = %err, "could not publish an Event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(make: fn(&'static str, String) -> Change, kind: &'static str) -> Change {
+        make(kind, "demo".into())
+    }
+
+    #[test]
+    fn one_reason_per_reconcile_the_strongest_change() {
+        let created = change(|kind, name| Change::Created { kind, name }, "Service");
+        let updated = change(|kind, name| Change::Updated { kind, name }, "Deployment");
+        let deleted = change(|kind, name| Change::Deleted { kind, name }, "Ingress");
+        assert_eq!(summary(&[]), None);
+        assert_eq!(
+            summary(std::slice::from_ref(&deleted)),
+            Some(("Deleted", "Prune"))
+        );
+        assert_eq!(
+            summary(&[deleted.clone(), updated.clone()]),
+            Some(("Updated", "Apply"))
+        );
+        assert_eq!(
+            summary(&[deleted, updated, created]),
+            Some(("Created", "Apply"))
+        );
     }
 }

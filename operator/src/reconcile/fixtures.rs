@@ -2,6 +2,7 @@
 //! a given status, ReplicaSets and pods as the controllers would report them.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use hello_crds::HelloApi;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet};
@@ -172,8 +173,106 @@ pub fn pods_of(deployment: &Deployment, pods: Vec<Pod>) -> PodsOf {
 pub fn applied(deployment: Deployment) -> Applied {
     Applied {
         changes: vec![],
+        kept: Default::default(),
         deployment,
         consumer: None,
         ingress: None,
     }
+}
+
+/// A recording stand-in for the apiserver's object endpoints, for the unit
+/// tests that assert the exact calls a reconcile makes. It keeps what is
+/// applied by path: a server-side apply creates (201) or replaces the object,
+/// and bumps its resourceVersion only when the object changes, as the
+/// apiserver does; DELETE removes it; an Event POST is echoed.
+#[derive(Clone, Default)]
+pub struct FakeApiserver {
+    pub calls: Arc<Mutex<Vec<String>>>,
+    objects: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
+    version: Arc<Mutex<u64>>,
+}
+
+impl FakeApiserver {
+    pub fn client(&self) -> kube::Client {
+        let fake = self.clone();
+        let service = tower::service_fn(move |request: http::Request<kube::client::Body>| {
+            let fake = fake.clone();
+            async move { Ok::<_, std::convert::Infallible>(fake.answer(request).await) }
+        });
+        kube::Client::new(service, "default")
+    }
+
+    /// Holds an object at `path`, as if someone had created it.
+    pub fn holds(&self, path: &str) {
+        let object = serde_json::json!({"metadata": {"resourceVersion": self.next_version()}});
+        self.objects.lock().unwrap().insert(path.into(), object);
+    }
+
+    /// The calls so far, as `METHOD path`, and forgets them.
+    pub fn take_calls(&self) -> Vec<String> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+
+    async fn answer(
+        &self,
+        request: http::Request<kube::client::Body>,
+    ) -> http::Response<kube::client::Body> {
+        use http_body_util::BodyExt;
+        let method = request.method().clone();
+        let path = request.uri().path().to_string();
+        self.calls.lock().unwrap().push(format!("{method} {path}"));
+        let body = request.into_body().collect().await.unwrap().to_bytes();
+        let (status, reply) = match method.as_str() {
+            "PATCH" => {
+                let mut object: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let mut objects = self.objects.lock().unwrap();
+                let status = match objects.get(&path) {
+                    Some(old) => {
+                        let mut unversioned = old.clone();
+                        unversioned["metadata"]
+                            .as_object_mut()
+                            .unwrap()
+                            .remove("resourceVersion");
+                        if unversioned == object {
+                            object = old.clone();
+                        } else {
+                            object["metadata"]["resourceVersion"] = self.next_version().into();
+                        }
+                        200
+                    }
+                    None => {
+                        object["metadata"]["resourceVersion"] = self.next_version().into();
+                        201
+                    }
+                };
+                objects.insert(path, object.clone());
+                (status, object)
+            }
+            "DELETE" => match self.objects.lock().unwrap().remove(&path) {
+                Some(_) => (
+                    200,
+                    serde_json::json!({"kind": "Status", "status": "Success"}),
+                ),
+                None => (404, not_found()),
+            },
+            "POST" => (201, serde_json::from_slice(&body).unwrap()),
+            _ => (404, not_found()),
+        };
+        http::Response::builder()
+            .status(status)
+            .body(kube::client::Body::from(
+                serde_json::to_vec(&reply).unwrap(),
+            ))
+            .unwrap()
+    }
+
+    fn next_version(&self) -> String {
+        let mut version = self.version.lock().unwrap();
+        *version += 1;
+        version.to_string()
+    }
+}
+
+fn not_found() -> serde_json::Value {
+    serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"})
 }

@@ -1,6 +1,6 @@
 //! One reconcile of a HelloApi: validate, build, apply, prune, then status.
 
-mod apply;
+pub mod apply;
 mod events;
 mod fargate_check;
 #[cfg(test)]
@@ -10,6 +10,8 @@ mod prune;
 mod rollout;
 pub mod status;
 mod validate;
+
+pub use validate::SpecError;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +27,7 @@ use crate::build;
 use crate::{Context, Error};
 
 /// Resync interval: drift that no watch event reports is caught this often.
-const RESYNC: Duration = Duration::from_secs(300);
+pub const RESYNC: Duration = Duration::from_secs(300);
 
 /// Reconciles one HelloApi. A resource that does not deserialize is reported
 /// and skipped, so it never stops the watch of the others.
@@ -46,12 +48,12 @@ pub async fn reconcile(
         return Ok(Action::await_change());
     }
     let namespace = api.namespace().unwrap_or_default();
+    let uid = api.uid().unwrap_or_default();
     let started = std::time::Instant::now();
     let result = apply_and_prune(api, &ctx).await;
-    ctx.metrics.observe(result.is_ok(), started.elapsed());
     let fargate = fargate_check::verdict(&ctx, api, &namespace).await;
     let recorded = api.status.clone().unwrap_or_default().versions;
-    let (outcome, next) = match &result {
+    let outcome = match &result {
         Ok(applied) => {
             let api_rollout =
                 observe(&ctx, &namespace, "API", &applied.deployment, &recorded.api).await;
@@ -59,35 +61,50 @@ pub async fn reconcile(
                 Some(d) => Some(observe(&ctx, &namespace, "consumer", d, &recorded.consumer).await),
                 None => None,
             };
-            // Pods and Deployments wake the HelloApi as a rollout moves.
-            let next = Action::requeue(RESYNC);
-            let outcome = status::Outcome::Applied(Box::new(status::Observed {
+            status::Outcome::Applied(Box::new(status::Observed {
                 applied,
                 api: api_rollout,
                 consumer: consumer_rollout,
-            }));
-            (outcome, Ok(next))
+            }))
         }
-        // Retrying cannot help: wait for the next change of the resource,
-        // and say so once per generation, not once per attempt.
-        Err(err @ Error::Invalid(message)) => {
-            if !already_stalled(api, message) {
-                events::error(&ctx, api, err).await;
+        Err(err) => match err.needs_a_change() {
+            // Retrying cannot help: say so once per generation, not once per
+            // attempt, and wait for the next change of the resource.
+            Some(message) => {
+                if !already_stalled(api, &message) {
+                    events::error(&ctx, api, err).await;
+                }
+                status::Outcome::Invalid(message)
             }
-            (
-                status::Outcome::Invalid(message.clone()),
-                Ok(Action::await_change()),
-            )
-        }
-        Err(err) => {
-            events::error(&ctx, api, err).await;
-            (status::Outcome::Failed(err.to_string()), Err(()))
-        }
+            None => {
+                events::error(&ctx, api, err).await;
+                status::Outcome::Failed(err.to_string())
+            }
+        },
     };
-    status::update(&ctx, api, &namespace, outcome, fargate).await?;
-    match next {
-        Ok(action) => Ok(action),
-        Err(()) => result.map(|_| Action::requeue(RESYNC)),
+    let written = status::update(&ctx, api, &namespace, outcome, fargate).await;
+    // A status that could not be written is retried, even for an invalid spec.
+    let result = match (result, written) {
+        (Err(err), _) if err.needs_a_change().is_none() => Err(err),
+        (_, Err(err)) => Err(err),
+        (result, Ok(())) => result.map(|_| ()),
+    };
+    ctx.metrics.observe(
+        result.as_ref().err().map(Error::metric_label),
+        started.elapsed(),
+    );
+    match result {
+        // Pods and Deployments wake the HelloApi as a rollout moves.
+        Ok(_) => {
+            ctx.succeeded(&uid);
+            Ok(Action::requeue(RESYNC))
+        }
+        Err(err) if err.needs_a_change().is_some() => {
+            ctx.succeeded(&uid);
+            Ok(Action::await_change())
+        }
+        // error_policy backs off.
+        Err(err) => Err(err),
     }
 }
 
@@ -124,30 +141,31 @@ fn already_stalled(api: &HelloApi, message: &str) -> bool {
 async fn apply_and_prune(api: &HelloApi, ctx: &Context) -> Result<apply::Applied, Error> {
     validate::spec(api)?;
     let children = build::children(api, &ctx.images)?;
-    let applied = apply::all(ctx, api, &children).await?;
-    let pruned = prune::all(ctx, api, &children).await?;
-    let changes: Vec<_> = applied
-        .changes
-        .iter()
-        .chain(pruned.iter())
-        .cloned()
-        .collect();
-    for change in &changes {
+    let mut applied = apply::all(ctx, api, children).await?;
+    let pruned = prune::orphans(ctx, api, &applied).await?;
+    applied.changes.extend(pruned);
+    for change in &applied.changes {
         info!(helloapi = %api.name_any(), "{change}");
     }
-    events::changes(ctx, api, &changes).await;
+    events::changes(ctx, api, &applied.changes).await;
     Ok(applied)
 }
 
-/// Retries a failed reconcile with a short back-off; the error is already
-/// in the status and the events.
+/// Retries a reconcile that failed on the apiserver (unavailable, a
+/// conflict) after a back-off that doubles with each failure in a row, up to
+/// a cap; the error is already in the status and the events.
 pub fn error_policy(
-    _guard: Arc<DeserializeGuard<HelloApi>>,
+    guard: Arc<DeserializeGuard<HelloApi>>,
     err: &Error,
-    _ctx: Arc<Context>,
+    ctx: Arc<Context>,
 ) -> Action {
-    warn!(error = %err, "reconcile failed");
-    Action::requeue(Duration::from_secs(5))
+    let uid = match &guard.0 {
+        Ok(api) => api.uid(),
+        Err(invalid) => invalid.metadata.uid.clone(),
+    };
+    let wait = ctx.retry_after_failure(&uid.unwrap_or_default());
+    warn!(error = %err, retry_in_s = wait.as_secs(), "reconcile failed");
+    Action::requeue(wait)
 }
 
 /// HelloApis of one namespace, or of all.

@@ -1,83 +1,140 @@
-//! Prune: delete the children the spec no longer asks for (no Kafka, so no
-//! consumer and no consumer ServiceAccount; ingress disabled, so no Ingress;
-//! one replica, so no PDB). Only objects this HelloApi controls are touched.
-
-use std::fmt::Debug;
+//! Prune: delete what this HelloApi controls and its spec no longer asks for
+//! (no Kafka, so no consumer and no consumer ServiceAccount; ingress disabled,
+//! so no Ingress; one replica, so no PDB; a child under an old name). Found
+//! in the watch caches by the operator's label and the controller owner
+//! reference, never by a name computed from today's spec.
 
 use hello_crds::HelloApi;
-use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::ServiceAccount;
-use k8s_openapi::api::networking::v1::Ingress;
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use kube::api::DeleteParams;
-use kube::{Api, Resource, ResourceExt};
-use serde::de::DeserializeOwned;
+use kube::ResourceExt;
+use tracing::debug;
 
-use super::apply::Change;
-use crate::build::{Children, consumer_name};
+use super::apply::{Applied, Change};
 use crate::{Context, Error};
 
-pub async fn all(ctx: &Context, api: &HelloApi, children: &Children) -> Result<Vec<Change>, Error> {
-    let name = api.name_any();
-    let mut deleted = Vec::new();
-    if children.consumer.is_none() {
-        deleted.extend(unless_wanted::<Deployment>(ctx, api, &consumer_name(&name)).await?);
+pub async fn orphans(
+    ctx: &Context,
+    api: &HelloApi,
+    applied: &Applied,
+) -> Result<Vec<Change>, Error> {
+    if !ctx.owned.ready() {
+        // A missing object proves nothing yet; the next reconcile prunes.
+        debug!(helloapi = %api.name_any(), "caches not filled yet: prune skipped");
+        return Ok(Vec::new());
     }
-    if children.consumer_service_account.is_none() {
-        // After its Deployment, whose pods run as it.
-        deleted.extend(unless_wanted::<ServiceAccount>(ctx, api, &consumer_name(&name)).await?);
-    }
-    if children.ingress.is_none() {
-        deleted.extend(unless_wanted::<Ingress>(ctx, api, &name).await?);
-    }
-    if children.pdb.is_none() {
-        deleted.extend(unless_wanted::<PodDisruptionBudget>(ctx, api, &name).await?);
-    }
+    let namespace = api.namespace().unwrap_or_default();
+    let owner_uid = api.uid().unwrap_or_default();
+    let orphans = ctx
+        .owned
+        .orphans(&ctx.client, &namespace, &owner_uid, &applied.kept);
+    let owner_uid = owner_uid.as_str();
+    let deletions = orphans.into_iter().map(|orphan| async move {
+        match orphan.delete.await {
+            Ok(true) => {
+                let key = (orphan.kind, orphan.name.clone());
+                ctx.applied.set(owner_uid, key, None);
+                Ok(Some(Change::Deleted {
+                    kind: orphan.kind,
+                    name: orphan.name,
+                }))
+            }
+            Ok(false) => Ok(None),
+            Err(source) => Err(Error::Prune {
+                kind: orphan.kind,
+                name: orphan.name,
+                source,
+            }),
+        }
+    });
+    let deleted = futures::future::try_join_all(deletions).await?;
+    let mut deleted: Vec<Change> = deleted.into_iter().flatten().collect();
+    deleted.sort();
     Ok(deleted)
 }
 
-async fn unless_wanted<K>(
-    ctx: &Context,
-    owner: &HelloApi,
-    name: &str,
-) -> Result<Option<Change>, Error>
-where
-    K: k8s_openapi::Resource<Scope = NamespaceResourceScope>
-        + Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + DeserializeOwned,
-{
-    let kind = <K as k8s_openapi::Resource>::KIND;
-    let api = Api::<K>::namespaced(ctx.client.clone(), &owner.namespace().unwrap_or_default());
-    let existing = api
-        .get_metadata_opt(name)
-        .await
-        .map_err(|source| Error::Read {
-            kind,
-            name: name.to_string(),
-            source,
-        })?;
-    let owner_uid = owner.uid();
-    let controlled = existing.is_some_and(|meta| {
-        meta.owner_references()
-            .iter()
-            .any(|o| o.controller == Some(true) && Some(&o.uid) == owner_uid.as_ref())
-    });
-    if !controlled {
-        return Ok(None);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::fixtures::{FULL, helloapi, images};
+    use crate::reconcile::apply;
+    use crate::reconcile::fixtures::FakeApiserver;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use k8s_openapi::api::networking::v1::Ingress;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+    use kube::api::PartialObjectMeta;
+    use kube::runtime::watcher::Event;
+
+    /// The metadata of a `K` named `name` in `shop` whose controller has `uid`.
+    fn controlled<K>(name: &str, uid: &str) -> Event<PartialObjectMeta<K>> {
+        Event::Apply(PartialObjectMeta {
+            types: None,
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("shop".into()),
+                owner_references: Some(vec![OwnerReference {
+                    uid: uid.into(),
+                    controller: Some(true),
+                    ..OwnerReference::default()
+                }]),
+                ..ObjectMeta::default()
+            },
+            _phantom: Default::default(),
+        })
     }
-    match api.delete(name, &DeleteParams::background()).await {
-        Ok(_) => Ok(Some(Change::Deleted {
-            kind,
-            name: name.to_string(),
-        })),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
-        Err(source) => Err(Error::Prune {
-            kind,
-            name: name.to_string(),
-            source,
-        }),
+
+    #[tokio::test]
+    async fn deletes_what_it_controls_and_no_longer_wants_by_owner_not_by_name() {
+        let fake = FakeApiserver::default();
+        let ctx = Context::new(fake.client(), images(), None);
+        let mut writers = ctx.take_writers().unwrap();
+        writers.listed();
+        let mut api = helloapi(FULL);
+        api.spec.ingress.enabled = false;
+        let uid = api.metadata.uid.clone().unwrap();
+        // Its Ingress, a ConfigMap under a name it no longer uses, and one
+        // that another HelloApi controls.
+        writers
+            .ingresses
+            .apply_watcher_event(&controlled::<Ingress>("demo", &uid));
+        writers
+            .config_maps
+            .apply_watcher_event(&controlled::<ConfigMap>("demo-old-responses", &uid));
+        writers
+            .config_maps
+            .apply_watcher_event(&controlled::<ConfigMap>("other-responses", "other-uid"));
+        // Its current ConfigMap, which the apply keeps.
+        writers
+            .config_maps
+            .apply_watcher_event(&controlled::<ConfigMap>("demo-responses", &uid));
+
+        fake.holds("/api/v1/namespaces/shop/configmaps/demo-old-responses");
+        fake.holds("/apis/networking.k8s.io/v1/namespaces/shop/ingresses/demo");
+        let children = crate::build::children(&api, &ctx.images).unwrap();
+        let applied = apply::all(&ctx, &api, children).await.unwrap();
+        fake.take_calls();
+        let deleted = orphans(&ctx, &api, &applied).await.unwrap();
+        let mut calls = fake.take_calls();
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                "DELETE /api/v1/namespaces/shop/configmaps/demo-old-responses",
+                "DELETE /apis/networking.k8s.io/v1/namespaces/shop/ingresses/demo",
+            ]
+        );
+        assert_eq!(
+            deleted,
+            [
+                Change::Deleted {
+                    kind: "ConfigMap",
+                    name: "demo-old-responses".into()
+                },
+                Change::Deleted {
+                    kind: "Ingress",
+                    name: "demo".into()
+                },
+            ]
+        );
+        // A second prune finds them gone (the watch has not said so yet).
+        assert_eq!(orphans(&ctx, &api, &applied).await.unwrap(), vec![]);
     }
 }

@@ -5,38 +5,57 @@
 
 use hello_crds::{BUILTIN_PATHS, HelloApi};
 
-use crate::Error;
+/// A spec the operator refuses; each names the field to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("spec.responses: path {0:?} must start with '/'")]
+    RelativePath(String),
+    #[error("spec.responses: path {0} shadows a built-in path")]
+    ShadowsBuiltin(String),
+    #[error("spec.responses[{path}].status: {status} is outside 200-599")]
+    StatusOutOfRange { path: String, status: u16 },
+    #[error("spec.replicas: {0} is negative")]
+    NegativeReplicas(i32),
+    #[error("spec.kafka.bootstrapServers: must not be empty")]
+    NoBootstrapServers,
+}
 
-pub fn spec(api: &HelloApi) -> Result<(), Error> {
+impl SpecError {
+    /// The field to change, as `kubectl explain` names it.
+    pub fn field(&self) -> String {
+        match self {
+            SpecError::RelativePath(_) | SpecError::ShadowsBuiltin(_) => "spec.responses".into(),
+            SpecError::StatusOutOfRange { path, .. } => format!("spec.responses[{path}].status"),
+            SpecError::NegativeReplicas(_) => "spec.replicas".into(),
+            SpecError::NoBootstrapServers => "spec.kafka.bootstrapServers".into(),
+        }
+    }
+}
+
+pub fn spec(api: &HelloApi) -> Result<(), SpecError> {
     for (path, response) in &api.spec.responses {
         if !path.starts_with('/') {
-            return invalid(format!("spec.responses: path {path:?} must start with '/'"));
+            return Err(SpecError::RelativePath(path.clone()));
         }
         if BUILTIN_PATHS.contains(&path.as_str()) {
-            return invalid(format!(
-                "spec.responses: path {path} shadows a built-in path"
-            ));
+            return Err(SpecError::ShadowsBuiltin(path.clone()));
         }
         if !(200..=599).contains(&response.status) {
-            return invalid(format!(
-                "spec.responses[{path}].status: {} is outside 200-599",
-                response.status
-            ));
+            return Err(SpecError::StatusOutOfRange {
+                path: path.clone(),
+                status: response.status,
+            });
         }
     }
     if api.spec.replicas < 0 {
-        return invalid(format!("spec.replicas: {} is negative", api.spec.replicas));
+        return Err(SpecError::NegativeReplicas(api.spec.replicas));
     }
     if let Some(kafka) = &api.spec.kafka
         && kafka.bootstrap_servers.trim().is_empty()
     {
-        return invalid("spec.kafka.bootstrapServers: must not be empty".to_string());
+        return Err(SpecError::NoBootstrapServers);
     }
     Ok(())
-}
-
-fn invalid(message: String) -> Result<(), Error> {
-    Err(Error::Invalid(message))
 }
 
 #[cfg(test)]
@@ -77,10 +96,9 @@ mod tests {
                 "spec.kafka.bootstrapServers",
             ),
         ] {
-            let err = spec(&api(bad.clone()))
-                .expect_err(&bad.to_string())
-                .to_string();
-            assert!(err.contains(field), "{bad}: {err}");
+            let err = spec(&api(bad.clone())).expect_err(&bad.to_string());
+            assert_eq!(err.field(), field, "{bad}");
+            assert!(err.to_string().starts_with(field), "{bad}: {err}");
         }
     }
 }

@@ -1,0 +1,241 @@
+//! What the operator owns, as one table of child kinds. The table drives the
+//! controller's watches, a metadata cache per kind (what exists, so apply can
+//! tell a create from an update without a GET), and prune (what this HelloApi
+//! controls that the spec no longer asks for).
+//!
+//! Apply takes only kinds of this table ([`OwnedKind`]), so a new field of
+//! `Children` of a new kind does not compile until the kind is listed here,
+//! and then it is watched and pruned like the others.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Debug;
+use std::sync::Mutex;
+
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::api::{DeleteParams, PartialObjectMeta};
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A child kind of the table: namespaced, typed, and with its own cache.
+pub trait OwnedKind:
+    k8s_openapi::Resource<Scope = NamespaceResourceScope>
+    + Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + Debug
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+    fn cache(caches: &OwnedCaches) -> &Store<PartialObjectMeta<Self>>;
+}
+
+/// One child the apply step wrote: its kind and name.
+pub type ChildKey = (&'static str, String);
+
+/// An object a HelloApi controls that the spec no longer asks for, and the
+/// call that deletes it (`Ok(false)`: it was already gone).
+pub struct Orphan {
+    pub kind: &'static str,
+    pub name: String,
+    pub delete: BoxFuture<'static, Result<bool, kube::Error>>,
+}
+
+macro_rules! owned_kinds {
+    ($($kind:ty => $field:ident),+ $(,)?) => {
+        /// The metadata of every object of each owned kind that carries the
+        /// operator's label, as the watches last saw it.
+        pub struct OwnedCaches {
+            $($field: Store<PartialObjectMeta<$kind>>,)+
+        }
+
+        /// The writing halves of [`OwnedCaches`], moved into the watches.
+        pub struct OwnedWriters {
+            $(pub $field: reflector::store::Writer<PartialObjectMeta<$kind>>,)+
+        }
+
+        $(impl OwnedKind for $kind {
+            fn cache(caches: &OwnedCaches) -> &Store<PartialObjectMeta<Self>> {
+                &caches.$field
+            }
+        })+
+
+        #[cfg(test)]
+        impl OwnedWriters {
+            /// Marks every cache listed, as the watches' first list would.
+            pub fn listed(&mut self) {
+                $(self.$field.apply_watcher_event(&watcher::Event::InitDone);)+
+            }
+        }
+
+        impl OwnedCaches {
+            pub fn new() -> (OwnedCaches, OwnedWriters) {
+                $(let $field = reflector::store();)+
+                (
+                    OwnedCaches { $($field: $field.0,)+ },
+                    OwnedWriters { $($field: $field.1,)+ },
+                )
+            }
+
+            /// Whether every cache has had its first list: only then does a
+            /// missing object mean it does not exist.
+            pub fn ready(&self) -> bool {
+                true $(&& matches!(self.$field.wait_until_ready().now_or_never(), Some(Ok(()))))+
+            }
+
+            /// Objects in `namespace` whose controller is `owner_uid` and that
+            /// are not in `kept`.
+            pub fn orphans(
+                &self,
+                client: &Client,
+                namespace: &str,
+                owner_uid: &str,
+                kept: &BTreeSet<ChildKey>,
+            ) -> Vec<Orphan> {
+                let mut orphans = Vec::new();
+                $(orphans.extend(orphans_of(&self.$field, client, namespace, owner_uid, kept));)+
+                orphans
+            }
+        }
+
+        /// Adds a trigger for every owned kind to `controller`: a change of a
+        /// child wakes the HelloApi that controls it, and lands in its cache.
+        pub fn watch_all<K>(
+            mut controller: kube::runtime::Controller<K>,
+            writers: OwnedWriters,
+            client: &Client,
+            namespace: Option<&str>,
+            config: &watcher::Config,
+        ) -> kube::runtime::Controller<K>
+        where
+            K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+        {
+            $(controller = controller.owns_stream(cached::<$kind>(writers.$field, client, namespace, config));)+
+            controller
+        }
+    };
+}
+
+// The table. ServiceAccounts are the API's and the consumer's; Deployments
+// likewise.
+owned_kinds! {
+    ConfigMap => config_maps,
+    ServiceAccount => service_accounts,
+    Role => roles,
+    RoleBinding => role_bindings,
+    Deployment => deployments,
+    Service => services,
+    Ingress => ingresses,
+    PodDisruptionBudget => pod_disruption_budgets,
+}
+
+impl OwnedCaches {
+    /// The resourceVersion the cache holds for `name`, if it has the object.
+    pub fn resource_version<K: OwnedKind>(&self, namespace: &str, name: &str) -> Option<String> {
+        let key = ObjectRef::new(name).within(namespace);
+        K::cache(self).get(&key)?.resource_version()
+    }
+}
+
+/// The metadata watch of one kind, filling `writer`. Managed fields and
+/// annotations are dropped before they are cached: nothing here reads them,
+/// and at thousands of children they would be most of the memory.
+fn cached<K: OwnedKind>(
+    writer: reflector::store::Writer<PartialObjectMeta<K>>,
+    client: &Client,
+    namespace: Option<&str>,
+    config: &watcher::Config,
+) -> impl futures::Stream<Item = Result<PartialObjectMeta<K>, watcher::Error>> + Send + 'static {
+    // An Api of PartialObjectMeta makes metadata-only requests.
+    let api: Api<PartialObjectMeta<K>> = match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    watcher(api, config.clone())
+        .default_backoff()
+        .modify(|meta: &mut PartialObjectMeta<K>| {
+            meta.metadata.managed_fields = None;
+            meta.metadata.annotations = None;
+        })
+        .reflect(writer)
+        .touched_objects()
+        .boxed()
+}
+
+fn orphans_of<K: OwnedKind>(
+    cache: &Store<PartialObjectMeta<K>>,
+    client: &Client,
+    namespace: &str,
+    owner_uid: &str,
+    kept: &BTreeSet<ChildKey>,
+) -> Vec<Orphan> {
+    let kind = <K as k8s_openapi::Resource>::KIND;
+    cache
+        .state()
+        .into_iter()
+        .filter(|meta| meta.metadata.namespace.as_deref() == Some(namespace))
+        .filter(|meta| meta.metadata.deletion_timestamp.is_none())
+        .filter(|meta| {
+            meta.owner_references()
+                .iter()
+                .any(|o| o.controller == Some(true) && o.uid == owner_uid)
+        })
+        .filter(|meta| !kept.contains(&(kind, meta.name_any())))
+        .map(|meta| {
+            let name = meta.name_any();
+            let api = Api::<K>::namespaced(client.clone(), namespace);
+            let target = name.clone();
+            let delete = async move {
+                match api.delete(&target, &DeleteParams::background()).await {
+                    Ok(_) => Ok(true),
+                    Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+                    Err(err) => Err(err),
+                }
+            }
+            .boxed();
+            Orphan { kind, name, delete }
+        })
+        .collect()
+}
+
+/// The resourceVersion of each child as this operator's last apply returned
+/// it, per HelloApi uid. The caches trail the apiserver by a watch event, so
+/// right after an apply they may still hold the version before it; this
+/// holds the version after it.
+#[derive(Default)]
+pub struct AppliedVersions {
+    by_owner: Mutex<HashMap<String, HashMap<ChildKey, String>>>,
+}
+
+impl AppliedVersions {
+    pub fn get(&self, owner_uid: &str, child: &ChildKey) -> Option<String> {
+        let by_owner = self.by_owner.lock().unwrap_or_else(|e| e.into_inner());
+        by_owner.get(owner_uid)?.get(child).cloned()
+    }
+
+    pub fn set(&self, owner_uid: &str, child: ChildKey, version: Option<String>) {
+        let mut by_owner = self.by_owner.lock().unwrap_or_else(|e| e.into_inner());
+        let children = by_owner.entry(owner_uid.to_string()).or_default();
+        match version {
+            Some(version) => children.insert(child, version),
+            None => children.remove(&child),
+        };
+    }
+
+    /// Forgets the HelloApis that are gone (their children go with them).
+    pub fn retain_owners(&self, live: impl Fn(&str) -> bool) {
+        let mut by_owner = self.by_owner.lock().unwrap_or_else(|e| e.into_inner());
+        by_owner.retain(|uid, _| live(uid));
+    }
+}
