@@ -263,6 +263,40 @@ async fn removing_kafka_ingress_and_replicas_prunes_their_children() {
 }
 
 #[tokio::test]
+async fn a_child_under_a_name_the_spec_no_longer_gives_is_pruned_by_its_owner() {
+    let h = Harness::start().await;
+    h.apply("demo", json!({})).await;
+    let cm = h.exists::<ConfigMap>("demo-responses").await;
+    let owner = h
+        .api::<hello_crds::HelloApi>()
+        .get("demo")
+        .await
+        .expect("get");
+    // What an older operator, naming it differently, would have left: the
+    // operator's labels and this HelloApi as its controller.
+    let mut stale = cm.clone();
+    stale.metadata = kube::api::ObjectMeta {
+        name: Some("demo-old-responses".into()),
+        labels: cm.metadata.labels.clone(),
+        owner_references: Some(vec![owner.controller_owner_ref(&()).expect("owner ref")]),
+        ..Default::default()
+    };
+    // And one with the same labels whose controller is another object.
+    let mut foreign = stale.clone();
+    foreign.metadata.name = Some("demo-foreign".into());
+    foreign.metadata.owner_references = None;
+    let cms = h.api::<ConfigMap>();
+    for object in [&foreign, &stale] {
+        cms.create(&Default::default(), object)
+            .await
+            .expect("create");
+    }
+    h.gone::<ConfigMap>("demo-old-responses").await;
+    h.exists::<ConfigMap>("demo-responses").await;
+    h.exists::<ConfigMap>("demo-foreign").await;
+}
+
+#[tokio::test]
 async fn a_deleted_or_edited_child_is_restored() {
     let h = Harness::start().await;
     h.apply("demo", json!({})).await;
