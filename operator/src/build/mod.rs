@@ -7,6 +7,7 @@ mod deployment;
 mod ingress;
 mod kafka_env;
 mod metadata;
+mod network_policy;
 mod pdb;
 mod pod;
 mod role;
@@ -23,6 +24,7 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 
 pub use configmap::CONFIG_KEY;
 pub use metadata::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, consumer_name, responses_name};
+pub use network_policy::ClusterEndpoints;
 
 /// Images used when a HelloApi leaves `image` empty (Helm values `images.*`).
 #[derive(Clone, Debug)]
