@@ -7,12 +7,14 @@
 mod compute;
 mod crd;
 mod kafka;
+mod network_policy;
 mod spec;
 mod status;
 
 pub use compute::{COMPUTE_LABEL, Compute};
 pub use crd::{crd, crd_yaml};
 pub use kafka::{KafkaAuth, KafkaAuthMechanism, KafkaConsumerSpec, KafkaSpec, SecretReference};
+pub use network_policy::NetworkPolicySpec;
 pub use spec::{
     BUILTIN_PATHS, DEFAULT_PROGRESS_DEADLINE_SECONDS, HelloApi, HelloApiSpec, IngressScheme,
     IngressSpec, ResponseSpec, ServiceAccountSpec,

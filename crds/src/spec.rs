@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compute::Compute;
 use crate::kafka::KafkaSpec;
+use crate::network_policy::NetworkPolicySpec;
 use crate::status::HelloApiStatus;
 
 /// Paths `hello-api` serves itself; a configured response may not shadow them.
@@ -19,7 +20,8 @@ pub const BUILTIN_PATHS: [&str; 3] = ["/healthcheck", "/current_time", "/api/v1/
 /// The operator turns a HelloApi into a ConfigMap `<name>-responses`, a
 /// ServiceAccount with a Role that reads only that ConfigMap, the API
 /// Deployment and Service `<name>`, an Ingress, a PodDisruptionBudget (more than
-/// one replica) and a consumer Deployment `<name>-consumer` (Kafka set).
+/// one replica), a consumer Deployment `<name>-consumer` (Kafka set) and
+/// NetworkPolicies for both sets of pods.
 // Each printcolumn repeats `type_`, which clippy mistakes for a duplicate.
 #[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -115,13 +117,20 @@ pub struct HelloApiSpec {
     #[serde(default)]
     pub ingress: IngressSpec,
 
+    /// NetworkPolicies of the API and consumer pods (on by default), and the
+    /// peers they need that only you know: who scrapes the admin port, where
+    /// the Kafka brokers and the AWS APIs are.
+    #[serde(default)]
+    pub network_policy: NetworkPolicySpec,
+
     /// ServiceAccount `<name>` of the API pods; its annotations carry the API's
     /// IRSA role. The consumer has its own: `spec.kafka.consumer.serviceAccount`.
     #[serde(default)]
     pub service_account: ServiceAccountSpec,
 
-    /// CPU and memory of each API container. Unset: 50m/32Mi requested,
-    /// 500m/128Mi limit.
+    /// CPU, memory and ephemeral storage of each API container. Unset:
+    /// 50m/32Mi requested, 500m/128Mi limit. Ephemeral storage, unless named
+    /// here: 16Mi requested (the `/tmp` volume's size), 256Mi limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
 

@@ -156,6 +156,17 @@ check "all features: a Role in the watched namespace instead of a ClusterRole" \
   [ "$(q "$work/all.json" '[(i["kind"], i["metadata"].get("namespace")) for i in items if i["kind"] in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")]')" = "[('Role', 'helm-chart-watched'), ('Role', 'helm-chart-ops'), ('RoleBinding', 'helm-chart-watched'), ('RoleBinding', 'helm-chart-ops')]" ]
 check "all features: IRSA annotation on the ServiceAccount" \
   [ "$(q "$work/all.json" 'kind("ServiceAccount")[0]["metadata"]["annotations"]')" = "{'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/hello-operator'}" ]
+check "defaults: no NetworkPolicy (networkPolicy.enabled is off by default)" \
+  [ "$(q "$work/default.json" 'len(kind("NetworkPolicy"))')" = 0 ]
+# A policy's rules as (sorted ports, peers: a CIDR or "selector"); no peer: any.
+np_rules='[(sorted((p["port"], p["protocol"]) for p in r["ports"]), [p["ipBlock"]["cidr"] if "ipBlock" in p else "selector" for p in r.get(key, [])]) for r in kind("NetworkPolicy")[0]["spec"][rules]]'
+check "all features: the NetworkPolicy admits the metrics port from metricsFrom only, both policy types" \
+  [ "$(q "$work/all.json" "(kind('NetworkPolicy')[0]['spec']['policyTypes'], (lambda rules, key: $np_rules)('ingress', 'from'))")" = "(['Ingress', 'Egress'], [([(9191, 'TCP')], ['selector'])])" ]
+check "all features: it lets out the apiserver, DNS, the AWS APIs and the Pod Identity agent only" \
+  [ "$(q "$work/all.json" "(lambda rules, key: $np_rules)('egress', 'to')")" = "[([(443, 'TCP')], ['10.0.0.0/16']), ([(53, 'TCP'), (53, 'UDP')], ['selector']), ([(443, 'TCP')], ['10.0.64.0/24']), ([(80, 'TCP')], ['169.254.170.23/32', 'fd00:ec2::23/128'])]" ]
+if render "$work/netpol" --set networkPolicy.enabled=true; then ok "helm template, networkPolicy.enabled"; else bad "helm template, networkPolicy.enabled"; fi
+check "networkPolicy.enabled alone: no ingress; apiserver (443, 6443) and DNS out, no AWS rule without eks.clusterName" \
+  [ "$(q "$work/netpol.json" "(kind('NetworkPolicy')[0]['spec']['ingress'], (lambda rules, key: $np_rules)('egress', 'to'))")" = "([], [([(443, 'TCP'), (6443, 'TCP')], ['0.0.0.0/0']), ([(53, 'TCP'), (53, 'UDP')], ['selector'])])" ]
 rules='"*" in json.dumps([i.get("rules", []) for i in items])'
 check "no rule of any Role or ClusterRole holds a wildcard" \
   [ "$(q "$work/default.json" "$rules") $(q "$work/all.json" "$rules")" = "False False" ]
@@ -213,11 +224,8 @@ may() { # VERB RESOURCE NAMESPACE [SUBRESOURCE] [AS]
 }
 missing=
 for r in configmaps serviceaccounts services roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io \
-  deployments.apps ingresses.networking.k8s.io poddisruptionbudgets.policy; do
-  for v in get list watch create patch; do may $v $r $samples_ns || missing+=" $v/$r"; done
-done
-for r in deployments.apps serviceaccounts ingresses.networking.k8s.io poddisruptionbudgets.policy; do
-  may delete $r $samples_ns || missing+=" delete/$r"
+  deployments.apps ingresses.networking.k8s.io networkpolicies.networking.k8s.io poddisruptionbudgets.policy; do
+  for v in get list watch create patch delete; do may $v $r $samples_ns || missing+=" $v/$r"; done
 done
 for v in list watch; do may $v helloapis.hello.dev $samples_ns || missing+=" $v/helloapis"; done
 may patch helloapis.hello.dev $samples_ns status || missing+=" patch/helloapis/status"
@@ -229,8 +237,8 @@ may create leases.coordination.k8s.io $ops || missing+=" create/leases"
 for v in get update; do may $v leases.coordination.k8s.io/hello-operator $ops || missing+=" $v/lease"; done
 check "the operator's ServiceAccount may do all the operator does${missing:+ (missing:$missing)}" [ -z "$missing" ]
 extra=
-for vr in "update deployments.apps" "update configmaps" "delete configmaps" "delete services" \
-  "delete roles.rbac.authorization.k8s.io" "get secrets" "list secrets" "get pods" "delete pods" "watch replicasets.apps" "get helloapis.hello.dev" \
+for vr in "update deployments.apps" "update configmaps" "escalate roles.rbac.authorization.k8s.io" \
+  "bind roles.rbac.authorization.k8s.io" "get secrets" "list secrets" "get pods" "delete pods" "watch replicasets.apps" "get helloapis.hello.dev" \
   "update helloapis.hello.dev" "delete helloapis.hello.dev" "patch helloapis.hello.dev" "create events" "list nodes"; do
   # shellcheck disable=SC2086 # VERB RESOURCE, two words
   may $vr $samples_ns && extra+=" ${vr// //}"

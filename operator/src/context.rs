@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::build::DefaultImages;
+use crate::build::{ClusterEndpoints, DefaultImages};
 use crate::fargate::FargateProfiles;
 use crate::metrics::Metrics;
 use crate::owned::{AppliedVersions, OwnedCaches, OwnedKind, OwnedWriters};
@@ -22,6 +22,8 @@ pub struct Context {
     pub client: Client,
     pub recorder: Recorder,
     pub images: DefaultImages,
+    /// Where the apiserver and DNS are, for the NetworkPolicies.
+    pub cluster: ClusterEndpoints,
     pub metrics: Arc<Metrics>,
     /// Set with `--eks-cluster-name`: checks Fargate profiles for `compute: fargate`.
     pub fargate: Option<FargateProfiles>,
@@ -57,6 +59,7 @@ impl Context {
             recorder: Recorder::new(client.clone(), reporter),
             client,
             images,
+            cluster: ClusterEndpoints::default(),
             metrics: Arc::default(),
             fargate: None,
             owned,

@@ -16,7 +16,7 @@ use futures::{FutureExt, StreamExt};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{DeleteParams, PartialObjectMeta};
@@ -138,6 +138,7 @@ owned_kinds! {
     Service => services,
     Ingress => ingresses,
     PodDisruptionBudget => pod_disruption_budgets,
+    NetworkPolicy => network_policies,
 }
 
 impl OwnedCaches {

@@ -50,11 +50,14 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deplo
                 match_labels: Some(selector.clone()),
                 ..LabelSelector::default()
             },
-            // Its own ServiceAccount (service_account::consumer), its own IRSA role.
+            // Its own ServiceAccount (service_account::consumer), its own IRSA
+            // role, and no Kubernetes API token: it never calls the API, and
+            // IRSA's webhook projects a token of its own.
             template: pod::template(
                 selector,
                 consumer.compute,
                 &consumer_name(&owner.name),
+                false,
                 container,
                 TERMINATION_GRACE_SECONDS,
             ),
@@ -70,6 +73,7 @@ mod tests {
     use super::*;
     use crate::build::fixtures::{FULL, MINIMAL, helloapi, images};
     use hello_crds::COMPUTE_LABEL;
+    use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
     #[test]
     fn exists_only_with_kafka() {
@@ -101,6 +105,32 @@ mod tests {
         assert!(
             env.iter()
                 .any(|e| e.name == "HELLO_KAFKA_TOPIC" && e.value.as_deref() == Some("events"))
+        );
+    }
+
+    /// The scanner's findings: no token in the pod spec itself, ephemeral
+    /// storage requested and limited, spread across hosts as well as zones.
+    #[test]
+    fn mounts_no_token_and_bounds_its_ephemeral_storage() {
+        let api = helloapi(FULL);
+        let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
+        let pod = d.spec.unwrap().template.spec.unwrap();
+        assert_eq!(pod.automount_service_account_token, Some(false));
+        let resources = pod.containers[0].resources.clone().unwrap();
+        let storage = |list: Option<std::collections::BTreeMap<String, Quantity>>| {
+            list.unwrap().remove("ephemeral-storage").map(|q| q.0)
+        };
+        assert_eq!(storage(resources.requests).as_deref(), Some("16Mi"));
+        assert_eq!(storage(resources.limits).as_deref(), Some("256Mi"));
+        let keys: Vec<_> = pod
+            .topology_spread_constraints
+            .unwrap()
+            .into_iter()
+            .map(|c| c.topology_key)
+            .collect();
+        assert_eq!(
+            keys,
+            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
         );
     }
 

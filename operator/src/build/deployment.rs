@@ -83,10 +83,12 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
                     max_unavailable: Some(IntOrString::Int(0)),
                 }),
             }),
+            // The API watches its ConfigMap with the ServiceAccount's token.
             template: pod::template(
                 selector,
                 api.spec.compute,
                 &owner.name,
+                true,
                 container,
                 TERMINATION_GRACE_SECONDS,
             ),
@@ -101,6 +103,7 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
 mod tests {
     use super::*;
     use crate::build::fixtures::{FULL, MINIMAL, helloapi, images};
+    use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
     fn container(d: &Deployment) -> Container {
         d.spec
@@ -164,6 +167,32 @@ mod tests {
         assert_eq!(spec.progress_deadline_seconds, Some(300));
         let strategy = spec.strategy.unwrap().rolling_update.unwrap();
         assert_eq!(strategy.max_unavailable, Some(IntOrString::Int(0)));
+    }
+
+    /// The API watches its ConfigMap, so it keeps its token; its ephemeral
+    /// storage is requested and limited, its pods spread across hosts too.
+    #[test]
+    fn keeps_its_token_and_bounds_its_ephemeral_storage() {
+        let api = helloapi(MINIMAL);
+        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        let pod = d.spec.unwrap().template.spec.unwrap();
+        assert_eq!(pod.automount_service_account_token, Some(true));
+        let resources = pod.containers[0].resources.clone().unwrap();
+        let storage = |list: Option<std::collections::BTreeMap<String, Quantity>>| {
+            list.unwrap().remove("ephemeral-storage").map(|q| q.0)
+        };
+        assert_eq!(storage(resources.requests).as_deref(), Some("16Mi"));
+        assert_eq!(storage(resources.limits).as_deref(), Some("256Mi"));
+        let keys: Vec<_> = pod
+            .topology_spread_constraints
+            .unwrap()
+            .into_iter()
+            .map(|c| c.topology_key)
+            .collect();
+        assert_eq!(
+            keys,
+            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+        );
     }
 
     #[test]

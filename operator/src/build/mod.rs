@@ -7,6 +7,7 @@ mod deployment;
 mod ingress;
 mod kafka_env;
 mod metadata;
+mod network_policy;
 mod pdb;
 mod pod;
 mod role;
@@ -17,12 +18,13 @@ mod service_account;
 use hello_crds::HelloApi;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 
 pub use configmap::CONFIG_KEY;
 pub use metadata::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, consumer_name, responses_name};
+pub use network_policy::ClusterEndpoints;
 
 /// Images used when a HelloApi leaves `image` empty (Helm values `images.*`).
 #[derive(Clone, Debug)]
@@ -45,6 +47,8 @@ pub struct Children {
     pub pdb: Option<PodDisruptionBudget>,
     pub consumer_service_account: Option<ServiceAccount>,
     pub consumer: Option<Deployment>,
+    pub network_policy: Option<NetworkPolicy>,
+    pub consumer_network_policy: Option<NetworkPolicy>,
 }
 
 /// Why a HelloApi cannot be built into children.
@@ -57,7 +61,11 @@ pub enum BuildError {
 }
 
 /// Builds every child of `api`.
-pub fn children(api: &HelloApi, images: &DefaultImages) -> Result<Children, BuildError> {
+pub fn children(
+    api: &HelloApi,
+    images: &DefaultImages,
+    cluster: &ClusterEndpoints,
+) -> Result<Children, BuildError> {
     let owner = metadata::Owner::of(api)?;
     Ok(Children {
         config_map: configmap::build(api, &owner)?,
@@ -70,6 +78,8 @@ pub fn children(api: &HelloApi, images: &DefaultImages) -> Result<Children, Buil
         pdb: pdb::build(api, &owner),
         consumer_service_account: service_account::consumer(api, &owner),
         consumer: consumer_deployment::build(api, &owner, &images.consumer),
+        network_policy: network_policy::api(api, &owner, cluster),
+        consumer_network_policy: network_policy::consumer(api, &owner, cluster),
     })
 }
 
@@ -153,7 +163,7 @@ mod tests {
 
     /// `HELLO_LOG` of each of a resource's pods (API, then consumer if any).
     fn pods_log_filter(api: &HelloApi) -> Vec<Option<String>> {
-        let children = children(api, &images()).unwrap();
+        let children = children(api, &images(), &ClusterEndpoints::default()).unwrap();
         [Some(&children.deployment), children.consumer.as_ref()]
             .into_iter()
             .flatten()
@@ -180,7 +190,7 @@ mod tests {
 
     #[test]
     fn iam_pods_carry_the_region_and_their_own_irsa_service_account_and_no_keys() {
-        let children = children(&helloapi(FULL), &images()).unwrap();
+        let children = children(&helloapi(FULL), &images(), &ClusterEndpoints::default()).unwrap();
         let consumer = children.consumer.as_ref().unwrap();
         let consumer_sa = children.consumer_service_account.as_ref().unwrap();
         let pods = [

@@ -1,5 +1,6 @@
 //! What every pod the operator makes has in common: Pod Security `restricted`,
-//! resources, placement by `compute`, and spread across zones.
+//! resources (ephemeral storage included), placement by `compute`, and spread
+//! across zones and hosts.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,17 @@ use super::metadata::{MANAGED_BY, MANAGED_BY_LABEL};
 pub const RUN_AS_USER: i64 = 65532;
 /// Port of `/metrics`, `/healthz` and `/readyz` in both binaries.
 pub const ADMIN_PORT: i32 = 9090;
+/// Size limit of the `/tmp` emptyDir (the only writable path: the root
+/// filesystem is read-only), and so the container's ephemeral-storage request.
+pub const TMP_SIZE_LIMIT: &str = "16Mi";
+/// The container's ephemeral-storage limit: `/tmp` plus the container's logs,
+/// which the kubelet rotates at 5 files of 10Mi by default but checks only
+/// every 10 s, so a burst of logs (the consumer writes a line per event) can
+/// overshoot; twice that budget. Past it the kubelet evicts the pod rather
+/// than let it fill the node's disk.
+pub const EPHEMERAL_STORAGE_LIMIT: &str = "256Mi";
+/// The resource name.
+const EPHEMERAL_STORAGE: &str = "ephemeral-storage";
 
 /// The log filter of a pod's binary: the HelloApi's `spec.logLevel`.
 pub fn log_env(log_level: &str) -> EnvVar {
@@ -29,11 +41,15 @@ pub fn log_env(log_level: &str) -> EnvVar {
     }
 }
 
-/// A pod template around `container`, labelled `selector` and placed by `compute`.
+/// A pod template around `container`, labelled `selector` and placed by
+/// `compute`. `automount_token`: whether the ServiceAccount token is mounted,
+/// set on the pod too (not only its ServiceAccount), so the pod spec alone
+/// shows it and a changed ServiceAccount cannot turn it on.
 pub fn template(
     selector: BTreeMap<String, String>,
     compute: Compute,
     service_account: &str,
+    automount_token: bool,
     mut container: Container,
     termination_grace_seconds: i64,
 ) -> PodTemplateSpec {
@@ -67,6 +83,7 @@ pub fn template(
         }),
         spec: Some(PodSpec {
             service_account_name: Some(service_account.to_string()),
+            automount_service_account_token: Some(automount_token),
             containers: vec![container],
             node_selector,
             security_context: Some(PodSecurityContext {
@@ -80,22 +97,29 @@ pub fn template(
             volumes: Some(vec![Volume {
                 name: "tmp".to_string(),
                 empty_dir: Some(EmptyDirVolumeSource {
-                    size_limit: Some(Quantity("16Mi".to_string())),
+                    size_limit: Some(Quantity(TMP_SIZE_LIMIT.to_string())),
                     ..EmptyDirVolumeSource::default()
                 }),
                 ..Volume::default()
             }]),
-            topology_spread_constraints: Some(vec![TopologySpreadConstraint {
-                max_skew: 1,
-                topology_key: "topology.kubernetes.io/zone".to_string(),
-                // Prefer, do not require: a one-zone cluster must still schedule.
-                when_unsatisfiable: "ScheduleAnyway".to_string(),
-                label_selector: Some(LabelSelector {
-                    match_labels: Some(selector),
-                    ..LabelSelector::default()
-                }),
-                ..TopologySpreadConstraint::default()
-            }]),
+            // Zones first (a zone outage), then hosts (a node's loss or
+            // drain). Prefer, do not require: a one-zone cluster or a single
+            // node must still schedule. (Fargate gives each pod its own host.)
+            topology_spread_constraints: Some(
+                ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+                    .into_iter()
+                    .map(|key| TopologySpreadConstraint {
+                        max_skew: 1,
+                        topology_key: key.to_string(),
+                        when_unsatisfiable: "ScheduleAnyway".to_string(),
+                        label_selector: Some(LabelSelector {
+                            match_labels: Some(selector.clone()),
+                            ..LabelSelector::default()
+                        }),
+                        ..TopologySpreadConstraint::default()
+                    })
+                    .collect(),
+            ),
             termination_grace_period_seconds: Some(termination_grace_seconds),
             ..PodSpec::default()
         }),
@@ -123,9 +147,13 @@ fn runtime_default() -> SeccompProfile {
     }
 }
 
-/// The spec's resources, or a small default that fits a Fargate 0.25 vCPU pod.
+/// The spec's resources, or a small default that fits a Fargate 0.25 vCPU
+/// pod; either way with an ephemeral-storage request ([`TMP_SIZE_LIMIT`]) and
+/// limit ([`EPHEMERAL_STORAGE_LIMIT`]), unless the spec names
+/// ephemeral-storage itself (then as written: adding the other half could
+/// put the request above the limit).
 pub fn resources(custom: Option<&ResourceRequirements>) -> ResourceRequirements {
-    custom.cloned().unwrap_or_else(|| {
+    let mut resources = custom.cloned().unwrap_or_else(|| {
         let quantities = |cpu: &str, memory: &str| {
             BTreeMap::from([
                 ("cpu".to_string(), Quantity(cpu.to_string())),
@@ -137,7 +165,23 @@ pub fn resources(custom: Option<&ResourceRequirements>) -> ResourceRequirements 
             limits: Some(quantities("500m", "128Mi")),
             ..ResourceRequirements::default()
         }
-    })
+    });
+    let names_it = |list: &Option<BTreeMap<String, Quantity>>| {
+        list.as_ref()
+            .is_some_and(|l| l.contains_key(EPHEMERAL_STORAGE))
+    };
+    if !names_it(&resources.requests) && !names_it(&resources.limits) {
+        for (list, quantity) in [
+            (&mut resources.requests, TMP_SIZE_LIMIT),
+            (&mut resources.limits, EPHEMERAL_STORAGE_LIMIT),
+        ] {
+            list.get_or_insert_with(BTreeMap::new).insert(
+                EPHEMERAL_STORAGE.to_string(),
+                Quantity(quantity.to_string()),
+            );
+        }
+    }
+    resources
 }
 
 pub fn port(name: &str, port: i32) -> ContainerPort {
@@ -177,6 +221,7 @@ mod tests {
             selector(),
             Compute::Fargate,
             "demo",
+            true,
             Container::default(),
             30,
         );
@@ -189,7 +234,14 @@ mod tests {
 
     #[test]
     fn node_pods_select_the_node_group_label() {
-        let t = template(selector(), Compute::Nodes, "demo", Container::default(), 30);
+        let t = template(
+            selector(),
+            Compute::Nodes,
+            "demo",
+            true,
+            Container::default(),
+            30,
+        );
         assert!(
             !t.metadata
                 .unwrap()
@@ -209,6 +261,7 @@ mod tests {
             selector(),
             Compute::Fargate,
             "demo",
+            true,
             Container::default(),
             30,
         )
@@ -224,17 +277,131 @@ mod tests {
         assert_eq!(c.seccomp_profile.unwrap().type_, "RuntimeDefault");
     }
 
+    fn quantities(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, Quantity>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Quantity(v.to_string())))
+                .collect(),
+        )
+    }
+
     #[test]
-    fn custom_resources_replace_the_default() {
+    fn custom_resources_replace_the_default_but_keep_the_ephemeral_storage() {
         let default = resources(None);
-        assert_eq!(default.limits.unwrap()["memory"], Quantity("128Mi".into()));
+        assert_eq!(
+            default,
+            ResourceRequirements {
+                requests: quantities(&[
+                    ("cpu", "50m"),
+                    ("memory", "32Mi"),
+                    ("ephemeral-storage", "16Mi")
+                ]),
+                limits: quantities(&[
+                    ("cpu", "500m"),
+                    ("memory", "128Mi"),
+                    ("ephemeral-storage", "256Mi")
+                ]),
+                ..ResourceRequirements::default()
+            }
+        );
         let custom = ResourceRequirements {
-            limits: Some(BTreeMap::from([(
-                "memory".to_string(),
-                Quantity("1Gi".into()),
-            )])),
+            limits: quantities(&[("memory", "1Gi")]),
+            ..ResourceRequirements::default()
+        };
+        assert_eq!(
+            resources(Some(&custom)),
+            ResourceRequirements {
+                requests: quantities(&[("ephemeral-storage", "16Mi")]),
+                limits: quantities(&[("memory", "1Gi"), ("ephemeral-storage", "256Mi")]),
+                ..ResourceRequirements::default()
+            }
+        );
+    }
+
+    /// A spec that names ephemeral-storage keeps exactly its own quantities:
+    /// a request of 1Gi with the default 256Mi limit would be refused.
+    #[test]
+    fn a_spec_naming_ephemeral_storage_is_left_as_written() {
+        let custom = ResourceRequirements {
+            requests: quantities(&[("ephemeral-storage", "1Gi")]),
             ..ResourceRequirements::default()
         };
         assert_eq!(resources(Some(&custom)), custom);
+    }
+
+    /// The ephemeral-storage request is the `/tmp` volume's size limit.
+    #[test]
+    fn the_tmp_volume_sizes_the_ephemeral_storage_request() {
+        let spec = template(
+            selector(),
+            Compute::Fargate,
+            "demo",
+            true,
+            Container::default(),
+            30,
+        )
+        .spec
+        .unwrap();
+        let tmp = spec.volumes.unwrap()[0].empty_dir.clone().unwrap();
+        assert_eq!(
+            tmp.size_limit,
+            resources(None)
+                .requests
+                .unwrap()
+                .remove("ephemeral-storage")
+        );
+    }
+
+    #[test]
+    fn pods_spread_across_zones_then_hosts_preferably() {
+        let spec = template(
+            selector(),
+            Compute::Nodes,
+            "demo",
+            true,
+            Container::default(),
+            30,
+        )
+        .spec
+        .unwrap();
+        let spread: Vec<_> = spec
+            .topology_spread_constraints
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                (
+                    c.topology_key,
+                    c.max_skew,
+                    c.when_unsatisfiable,
+                    c.label_selector.unwrap().match_labels.unwrap(),
+                )
+            })
+            .collect();
+        let rule = |key: &str| (key.to_string(), 1, "ScheduleAnyway".to_string(), selector());
+        assert_eq!(
+            spread,
+            [
+                rule("topology.kubernetes.io/zone"),
+                rule("kubernetes.io/hostname")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_pod_spec_says_whether_the_token_is_mounted() {
+        for automount in [true, false] {
+            let spec = template(
+                selector(),
+                Compute::Nodes,
+                "demo",
+                automount,
+                Container::default(),
+                30,
+            )
+            .spec
+            .unwrap();
+            assert_eq!(spec.automount_service_account_token, Some(automount));
+        }
     }
 }

@@ -59,9 +59,11 @@ pub async fn all(ctx: &Context, api: &HelloApi, children: Children) -> Result<Ap
         pdb,
         consumer_service_account,
         consumer,
+        network_policy,
+        consumer_network_policy,
     } = children;
     let target = Target::of(ctx, api);
-    let (_, _, _, _, _, ingress, _, _) = tokio::try_join!(
+    let (_, _, _, _, _, ingress, _, _, _, _) = tokio::try_join!(
         target.one(&service_account),
         target.one(&role),
         target.one(&role_binding),
@@ -70,6 +72,8 @@ pub async fn all(ctx: &Context, api: &HelloApi, children: Children) -> Result<Ap
         target.optional(ingress.as_ref()),
         target.optional(pdb.as_ref()),
         target.optional(consumer_service_account.as_ref()),
+        target.optional(network_policy.as_ref()),
+        target.optional(consumer_network_policy.as_ref()),
     )?;
     let (deployment, consumer) =
         tokio::try_join!(target.one(&deployment), target.optional(consumer.as_ref()))?;
@@ -193,7 +197,7 @@ mod tests {
         ctx
     }
 
-    const FULL_CHILDREN: [&str; 10] = [
+    const FULL_CHILDREN: [&str; 12] = [
         "PATCH /api/v1/namespaces/shop/configmaps/demo-responses",
         "PATCH /api/v1/namespaces/shop/serviceaccounts/demo",
         "PATCH /api/v1/namespaces/shop/serviceaccounts/demo-consumer",
@@ -201,13 +205,15 @@ mod tests {
         "PATCH /apis/apps/v1/namespaces/shop/deployments/demo",
         "PATCH /apis/apps/v1/namespaces/shop/deployments/demo-consumer",
         "PATCH /apis/networking.k8s.io/v1/namespaces/shop/ingresses/demo",
+        "PATCH /apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/demo",
+        "PATCH /apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/demo-consumer",
         "PATCH /apis/policy/v1/namespaces/shop/poddisruptionbudgets/demo",
         "PATCH /apis/rbac.authorization.k8s.io/v1/namespaces/shop/rolebindings/demo",
         "PATCH /apis/rbac.authorization.k8s.io/v1/namespaces/shop/roles/demo",
     ];
 
     async fn apply(ctx: &Context, api: &HelloApi) -> Vec<Change> {
-        let children = crate::build::children(api, &ctx.images).unwrap();
+        let children = crate::build::children(api, &ctx.images, &ctx.cluster).unwrap();
         all(ctx, api, children).await.unwrap().changes
     }
 
@@ -220,14 +226,14 @@ mod tests {
         let changes = apply(&ctx, &api).await;
         let mut calls = fake.take_calls();
         // The Deployments come last, after what their pods need.
-        let last_two: BTreeSet<_> = calls[8..].iter().cloned().collect();
+        let last_two: BTreeSet<_> = calls[10..].iter().cloned().collect();
         assert!(
             last_two.iter().all(|c| c.contains("/deployments/")),
             "{calls:?}"
         );
         calls.sort();
         assert_eq!(calls, FULL_CHILDREN);
-        assert_eq!(changes.len(), 10);
+        assert_eq!(changes.len(), 12);
         assert!(
             changes.iter().all(|c| matches!(c, Change::Created { .. })),
             "{changes:?}"
@@ -235,7 +241,7 @@ mod tests {
 
         // The same spec again: the same writes, and nothing changed.
         assert_eq!(apply(&ctx, &api).await, vec![]);
-        assert_eq!(fake.take_calls().len(), 10);
+        assert_eq!(fake.take_calls().len(), 12);
 
         // A new response changes the ConfigMap only.
         api.spec.greeting = "Howdy, {name}!".into();
@@ -256,8 +262,8 @@ mod tests {
         let ctx = Context::new(fake.client(), images(), None);
         let changes = apply(&ctx, &helloapi(FULL)).await;
         let calls = fake.take_calls();
-        assert_eq!(calls.iter().filter(|c| c.starts_with("GET ")).count(), 10);
-        assert_eq!(calls.iter().filter(|c| c.starts_with("PATCH ")).count(), 10);
-        assert_eq!(changes.len(), 10, "{changes:?}");
+        assert_eq!(calls.iter().filter(|c| c.starts_with("GET ")).count(), 12);
+        assert_eq!(calls.iter().filter(|c| c.starts_with("PATCH ")).count(), 12);
+        assert_eq!(changes.len(), 12, "{changes:?}");
     }
 }

@@ -39,7 +39,9 @@ pub fn api_deployment(api: &HelloApi, current: i32, ready: i32, updated: i32) ->
         api: "api:1".into(),
         consumer: "consumer:1".into(),
     };
-    let mut deployment = children(api, &images).unwrap().deployment;
+    let mut deployment = children(api, &images, &Default::default())
+        .unwrap()
+        .deployment;
     deployment.metadata.generation = Some(1);
     deployment.metadata.uid = Some(DEPLOYMENT_UID.into());
     deployment.status = Some(DeploymentStatus {

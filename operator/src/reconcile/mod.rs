@@ -140,7 +140,7 @@ fn already_stalled(api: &HelloApi, message: &str) -> bool {
 
 async fn apply_and_prune(api: &HelloApi, ctx: &Context) -> Result<apply::Applied, Error> {
     validate::spec(api)?;
-    let children = build::children(api, &ctx.images)?;
+    let children = build::children(api, &ctx.images, &ctx.cluster)?;
     let mut applied = apply::all(ctx, api, children).await?;
     let pruned = prune::orphans(ctx, api, &applied).await?;
     applied.changes.extend(pruned);

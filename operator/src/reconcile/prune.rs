@@ -108,7 +108,7 @@ mod tests {
 
         fake.holds("/api/v1/namespaces/shop/configmaps/demo-old-responses");
         fake.holds("/apis/networking.k8s.io/v1/namespaces/shop/ingresses/demo");
-        let children = crate::build::children(&api, &ctx.images).unwrap();
+        let children = crate::build::children(&api, &ctx.images, &ctx.cluster).unwrap();
         let applied = apply::all(&ctx, &api, children).await.unwrap();
         fake.take_calls();
         let deleted = orphans(&ctx, &api, &applied).await.unwrap();
