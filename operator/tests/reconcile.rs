@@ -4,8 +4,10 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use hello_operator::metrics::Metrics;
 use hello_testbed::eventually_async;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
@@ -22,6 +24,8 @@ struct Harness {
     client: Client,
     namespace: String,
     operator: Option<JoinHandle<()>>,
+    /// The running operator's metrics.
+    metrics: Arc<Metrics>,
 }
 
 impl Harness {
@@ -36,6 +40,7 @@ impl Harness {
             client,
             namespace,
             operator: None,
+            metrics: Arc::default(),
         };
         harness.start_operator();
         harness
@@ -43,6 +48,7 @@ impl Harness {
 
     fn start_operator(&mut self) {
         let ctx = context(&self.client, "test");
+        self.metrics = Arc::clone(&ctx.metrics);
         self.operator = Some(spawn_operator(&self.client, &self.namespace, ctx));
     }
 
@@ -381,7 +387,14 @@ async fn an_idle_resource_and_a_restarted_operator_write_nothing() {
     );
     h.stop_operator();
     h.start_operator();
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // The restarted operator's first reconcile of the one HelloApi.
+    let metrics = Arc::clone(&h.metrics);
+    support::wait_for("the restarted operator's first reconcile", async || {
+        metrics
+            .render()
+            .contains(r#"hello_operator_reconciles_total{result="ok",error=""} "#)
+    })
+    .await;
     assert_eq!(
         versions(&h).await,
         settled,
