@@ -73,7 +73,6 @@ mod tests {
     use super::*;
     use crate::build::fixtures::{FULL, MINIMAL, helloapi, images};
     use hello_crds::COMPUTE_LABEL;
-    use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
     #[test]
     fn exists_only_with_kafka() {
@@ -116,22 +115,7 @@ mod tests {
         let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
         let pod = d.spec.unwrap().template.spec.unwrap();
         assert_eq!(pod.automount_service_account_token, Some(false));
-        let resources = pod.containers[0].resources.clone().unwrap();
-        let storage = |list: Option<std::collections::BTreeMap<String, Quantity>>| {
-            list.unwrap().remove("ephemeral-storage").map(|q| q.0)
-        };
-        assert_eq!(storage(resources.requests).as_deref(), Some("16Mi"));
-        assert_eq!(storage(resources.limits).as_deref(), Some("256Mi"));
-        let keys: Vec<_> = pod
-            .topology_spread_constraints
-            .unwrap()
-            .into_iter()
-            .map(|c| c.topology_key)
-            .collect();
-        assert_eq!(
-            keys,
-            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
-        );
+        super::pod::assert_bounded_and_spread(&pod);
     }
 
     #[test]

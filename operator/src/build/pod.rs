@@ -207,6 +207,28 @@ pub fn admin_probe(path: &str, period_seconds: i32) -> Probe {
     }
 }
 
+/// What the tests of both pods check of the scanners' findings: ephemeral
+/// storage requested and limited, and the spread across zones and hosts.
+#[cfg(test)]
+pub(super) fn assert_bounded_and_spread(pod: &k8s_openapi::api::core::v1::PodSpec) {
+    let resources = pod.containers[0].resources.clone().unwrap();
+    let storage = |list: Option<BTreeMap<String, Quantity>>| {
+        list.unwrap().remove("ephemeral-storage").map(|q| q.0)
+    };
+    assert_eq!(storage(resources.requests).as_deref(), Some("16Mi"));
+    assert_eq!(storage(resources.limits).as_deref(), Some("256Mi"));
+    let keys: Vec<_> = pod
+        .topology_spread_constraints
+        .iter()
+        .flatten()
+        .map(|c| c.topology_key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,16 +279,7 @@ mod tests {
 
     #[test]
     fn pods_meet_pod_security_restricted() {
-        let spec = template(
-            selector(),
-            Compute::Fargate,
-            "demo",
-            true,
-            Container::default(),
-            30,
-        )
-        .spec
-        .unwrap();
+        let spec = fargate_pod();
         let pod = spec.security_context.unwrap();
         assert_eq!(pod.run_as_non_root, Some(true));
         assert_eq!(pod.run_as_user, Some(RUN_AS_USER));
@@ -275,6 +288,19 @@ mod tests {
         assert_eq!(c.read_only_root_filesystem, Some(true));
         assert_eq!(c.capabilities.unwrap().drop.unwrap(), ["ALL"]);
         assert_eq!(c.seccomp_profile.unwrap().type_, "RuntimeDefault");
+    }
+
+    fn fargate_pod() -> k8s_openapi::api::core::v1::PodSpec {
+        template(
+            selector(),
+            Compute::Fargate,
+            "demo",
+            true,
+            Container::default(),
+            30,
+        )
+        .spec
+        .unwrap()
     }
 
     fn quantities(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, Quantity>> {
@@ -333,16 +359,7 @@ mod tests {
     /// The ephemeral-storage request is the `/tmp` volume's size limit.
     #[test]
     fn the_tmp_volume_sizes_the_ephemeral_storage_request() {
-        let spec = template(
-            selector(),
-            Compute::Fargate,
-            "demo",
-            true,
-            Container::default(),
-            30,
-        )
-        .spec
-        .unwrap();
+        let spec = fargate_pod();
         let tmp = spec.volumes.unwrap()[0].empty_dir.clone().unwrap();
         assert_eq!(
             tmp.size_limit,
