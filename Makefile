@@ -5,14 +5,15 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint lint-sources test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-argocd test-kstatus test-msk-iam test-terraform bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint lint-sources test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-scan test-argocd test-kstatus test-msk-iam test-terraform bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
 	@echo "make cluster-node   the test bed plus a real node (containerd, kubelet, kube-proxy, CoreDNS; root)"
 	@echo "make cluster-down   stop every process the test bed started (and the node's pods, mounts, rules)"
 	@echo "make test-node      the node's lifecycle test (its own test bed with a node)"
-	@echo "make test           every test tier (lint, unit, test bed, API contract, Helm chart, terraform)"
+	@echo "make test           every test tier (lint, unit, test bed, API contract, Helm chart, scanners, terraform)"
+	@echo "make test-scan      checkov and kube-score on the operator's children and the chart (testbed/scan-skips.txt)"
 	@echo "make test-argocd    the Argo CD health check of HelloApi against its fixtures (lua5.1)"
 	@echo "make test-kstatus   kstatus (cli-utils) on HelloApis with hand-written statuses, against the test bed"
 	@echo "make test-terraform terraform-eks: fmt, validate, terraform test, tflint, checkov, apply/destroy against moto"
@@ -100,6 +101,13 @@ test-testbed:
 test-helm:
 	testbed/with-testbed.sh helm/tests/chart.sh
 
+# checkov and kube-score on the children of testbed/samples/all-options.yaml
+# (the operator's build functions, operator/examples/render_children.rs) and
+# on the chart rendered with its defaults and with every feature, from files
+# (no test bed). A finding not in testbed/scan-skips.txt fails.
+test-scan:
+	testbed/tests/scan.sh
+
 # The Argo CD health check (argocd/hello.dev/HelloApi/health.lua) against its
 # health_test.yaml fixtures, under Debian's lua5.1; no test bed.
 test-argocd:
@@ -128,7 +136,7 @@ test-terraform:
 # after the other (a machine has one node). testbed/ci-tiers.sh runs them in
 # this order, times each, and builds what later tiers need in the background
 # at nice 19 (HELLO_CI_EARLY_BUILDS=0: not).
-TEST_TIERS = lint-sources test-argocd test-rust test-msk-iam test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
+TEST_TIERS = lint-sources test-argocd test-rust test-scan test-msk-iam test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
 test:
 	testbed/ci-tiers.sh $(TEST_TIERS)
 

@@ -24,9 +24,10 @@ early_log=$cache/early-builds.log
 early_pid=
 
 # The builds, in two lanes that run side by side: the terraform tools (the
-# AWS provider's Go build, most of it) for the terraform tier, and the
-# node's tools, the image tools and the product images' release build for
-# the node and end-to-end tiers. In one lane the images waited for the
+# AWS provider's Go build, most of it; checkov too) for the terraform tier,
+# and kube-score (~40 s, for test-scan, checkov's other user, right after
+# test-rust), the node's tools, the image tools and the product images'
+# release build for the node and end-to-end tiers. In one lane the images waited for the
 # terraform tools and started only at +51 min of a cold run, and the
 # end-to-end tier then waited ~15 min for them alone. `install.sh all` is
 # not here: test-rust builds it in the foreground within seconds.
@@ -46,7 +47,7 @@ early_lane() { # BUILD...: one after the other
 }
 early_builds() {
   early_lane "install.sh terraform-tools" &
-  early_lane "install.sh lua" "install.sh node" "install.sh image-tools" "product-images.sh build" &
+  early_lane "install.sh lua" "install.sh kube-score" "install.sh node" "install.sh image-tools" "product-images.sh build" &
   wait
 }
 on_exit() {

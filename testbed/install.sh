@@ -10,6 +10,9 @@
 #   testbed/install.sh image-tools   what the product's images need (make up):
 #                                    buildah, binutils (readelf)
 #   testbed/install.sh lint-tools    shellcheck (Debian), for make lint
+#   testbed/install.sh scanners      checkov and kube-score, for make test-scan
+#   testbed/install.sh kube-score    kube-score from the Go module proxy
+#   testbed/install.sh --print-scanners                      PATH entries of checkov and kube-score
 #   testbed/install.sh --print-path                          PATH entries, one per line
 #   testbed/install.sh --print-images                        image names and archives (shell lines)
 #   testbed/install.sh [terraform|terraform-provider-aws|tflint|checkov|terraform-tools]
@@ -48,6 +51,7 @@ tf_aws_key=$(printf '%s\n' "$TF_AWS_PROVIDER_MODULE_VERSION" "$TF_AWS_PROVIDER_S
 tf_aws_dir=$cache/terraform-provider-aws-$TF_AWS_PROVIDER_VERSION-trimmed-$tf_aws_key
 tflint_dir=$cache/tflint-$TFLINT_VERSION-aws-$TFLINT_RULESET_AWS_VERSION
 checkov_dir=$cache/checkov-$CHECKOV_VERSION
+kube_score_dir=$cache/kube-score-$KUBE_SCORE_VERSION
 # kstatus is built from the sources in testbed/kstatus/, so its directory is
 # named after a hash of them as well as the cli-utils version: an edit rebuilds.
 kstatus_key=$(cat "$here"/kstatus/*.go "$here/kstatus/go.mod" "$here/kstatus/go.sum" | sha256sum | cut -c1-12)
@@ -597,6 +601,22 @@ install_tflint() {
 
 install_checkov() { install_pip_tool "$checkov_dir" checkov "checkov==$CHECKOV_VERSION" checkov; }
 
+# kube-score (github.com/zegl/kube-score), for testbed/tests/scan.sh. The
+# version is stamped as goreleaser does, so `kube-score version` names it.
+install_kube_score() {
+  [ -f "$kube_score_dir/.complete" ] && return 0
+  need go "kube-score"
+  step "kube-score $KUBE_SCORE_VERSION"
+  begin "$kube_score_dir" || return 0
+  run_step "kube-score: go install" "$kube_score_dir.partial/build.log" \
+    env GOBIN="$kube_score_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X main.version=$KUBE_SCORE_VERSION" \
+    "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
+  prints "^kube-score version: $KUBE_SCORE_VERSION," "$kube_score_dir.partial/bin/kube-score" version ||
+    fail "kube-score: version check" "kube-score version does not print $KUBE_SCORE_VERSION"
+  finish "$kube_score_dir"
+}
+
 case "${1:-all}" in
   --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" "$kstatus_dir/bin" ;;
   --print-kstatus) printf '%s\n' "$kstatus_dir/bin/kstatus" ;;
@@ -626,6 +646,12 @@ case "${1:-all}" in
   terraform-provider-aws) install_terraform_provider_aws ;;
   tflint) install_tflint ;;
   checkov) install_checkov ;;
+  kube-score) install_kube_score ;;
+  scanners)
+    install_checkov
+    install_kube_score
+    ;;
+  --print-scanners) printf '%s\n' "$checkov_dir/bin" "$kube_score_dir/bin" ;;
   terraform-tools)
     install_terraform
     install_tflint
@@ -646,5 +672,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|terraform-tools|image-tools|lint-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|kube-score|scanners|terraform-tools|image-tools|lint-tools)" ;;
 esac
