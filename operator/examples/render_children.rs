@@ -13,7 +13,7 @@
 use std::process::ExitCode;
 
 use hello_crds::HelloApi;
-use hello_operator::build::{self, Children, ClusterEndpoints, DefaultImages};
+use hello_operator::build::{self, ClusterEndpoints, DefaultImages, EachChild};
 use serde::Serialize;
 
 fn main() -> ExitCode {
@@ -44,45 +44,25 @@ fn render(path: &str) -> anyhow::Result<String> {
         api: env_or("HELLO_API_IMAGE", "hello-api:0.0.0"),
         consumer: env_or("HELLO_CONSUMER_IMAGE", "hello-consumer:0.0.0"),
     };
-    // Destructured without `..`: a new kind of child fails to compile here
-    // instead of going unscanned.
-    let Children {
-        config_map,
-        service_account,
-        role,
-        role_binding,
-        deployment,
-        service,
-        ingress,
-        pdb,
-        consumer_service_account,
-        consumer,
-        network_policy,
-        consumer_network_policy,
-    } = build::children(&api, &images, &ClusterEndpoints::default())?;
-    let documents = [
-        Some(document(&config_map)?),
-        Some(document(&service_account)?),
-        Some(document(&role)?),
-        Some(document(&role_binding)?),
-        Some(document(&deployment)?),
-        Some(document(&service)?),
-        ingress.as_ref().map(document).transpose()?,
-        pdb.as_ref().map(document).transpose()?,
-        consumer_service_account
-            .as_ref()
-            .map(document)
-            .transpose()?,
-        consumer.as_ref().map(document).transpose()?,
-        network_policy.as_ref().map(document).transpose()?,
-        consumer_network_policy.as_ref().map(document).transpose()?,
-    ];
-    Ok(documents.into_iter().flatten().collect())
+    let children = build::children(&api, &images, &ClusterEndpoints::default())?;
+    let mut stream = Stream(String::new());
+    children.each(&mut stream)?;
+    Ok(stream.0)
 }
 
-/// One document of the stream, with its `---` line.
-fn document(object: &impl Serialize) -> anyhow::Result<String> {
-    Ok(format!("---\n{}", serde_yaml_ng::to_string(object)?))
+/// The YAML stream, one document per child, each with its `---` line.
+struct Stream(String);
+
+impl EachChild for Stream {
+    type Error = serde_yaml_ng::Error;
+    fn child<K>(&mut self, child: &K) -> Result<(), Self::Error>
+    where
+        K: kube::Resource<DynamicType = ()> + Serialize,
+    {
+        self.0.push_str("---\n");
+        self.0.push_str(&serde_yaml_ng::to_string(child)?);
+        Ok(())
+    }
 }
 
 fn env_or(name: &str, default: &str) -> String {

@@ -51,6 +51,55 @@ pub struct Children {
     pub consumer_network_policy: Option<NetworkPolicy>,
 }
 
+/// What is done to each child in turn by [`Children::each`]: printing them,
+/// creating them as a plain client would.
+pub trait EachChild {
+    type Error;
+    fn child<K>(&mut self, child: &K) -> Result<(), Self::Error>
+    where
+        K: kube::Resource<DynamicType = ()> + serde::Serialize;
+}
+
+impl Children {
+    /// Calls `f` on every child that should exist, in the order apply writes
+    /// them. Every field is named, so a new child is never left out.
+    pub fn each<F: EachChild>(&self, f: &mut F) -> Result<(), F::Error> {
+        let Children {
+            config_map,
+            service_account,
+            role,
+            role_binding,
+            deployment,
+            service,
+            ingress,
+            pdb,
+            consumer_service_account,
+            consumer,
+            network_policy,
+            consumer_network_policy,
+        } = self;
+        f.child(service_account)?;
+        f.child(role)?;
+        f.child(role_binding)?;
+        f.child(config_map)?;
+        f.child(service)?;
+        ingress.as_ref().map(|c| f.child(c)).transpose()?;
+        pdb.as_ref().map(|c| f.child(c)).transpose()?;
+        consumer_service_account
+            .as_ref()
+            .map(|c| f.child(c))
+            .transpose()?;
+        network_policy.as_ref().map(|c| f.child(c)).transpose()?;
+        consumer_network_policy
+            .as_ref()
+            .map(|c| f.child(c))
+            .transpose()?;
+        f.child(deployment)?;
+        consumer.as_ref().map(|c| f.child(c)).transpose()?;
+        Ok(())
+    }
+}
+
 /// Why a HelloApi cannot be built into children.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -174,6 +223,59 @@ mod tests {
                 log.value.clone()
             })
             .collect()
+    }
+
+    /// Collects `Kind/name` of each child.
+    struct Names(Vec<String>);
+
+    impl EachChild for Names {
+        type Error = std::convert::Infallible;
+        fn child<K>(&mut self, child: &K) -> Result<(), Self::Error>
+        where
+            K: kube::Resource<DynamicType = ()> + serde::Serialize,
+        {
+            let name = child.meta().name.clone().unwrap_or_default();
+            self.0.push(format!("{}/{name}", K::kind(&())));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_visits_every_child_that_should_exist_deployments_last() {
+        let full = children(&helloapi(FULL), &images(), &ClusterEndpoints::default()).unwrap();
+        let mut names = Names(vec![]);
+        full.each(&mut names).unwrap();
+        assert_eq!(
+            names.0,
+            [
+                "ServiceAccount/demo",
+                "Role/demo",
+                "RoleBinding/demo",
+                "ConfigMap/demo-responses",
+                "Service/demo",
+                "Ingress/demo",
+                "PodDisruptionBudget/demo",
+                "ServiceAccount/demo-consumer",
+                "NetworkPolicy/demo",
+                "NetworkPolicy/demo-consumer",
+                "Deployment/demo",
+                "Deployment/demo-consumer",
+            ]
+        );
+        let minimal = children(
+            &helloapi(super::fixtures::MINIMAL),
+            &images(),
+            &ClusterEndpoints::default(),
+        )
+        .unwrap();
+        let mut names = Names(vec![]);
+        minimal.each(&mut names).unwrap();
+        assert_eq!(
+            names.0.len(),
+            9,
+            "no consumer, no consumer SA or policy: {:?}",
+            names.0
+        );
     }
 
     #[test]
