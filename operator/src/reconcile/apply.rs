@@ -1,7 +1,7 @@
 //! Apply: server-side apply of every desired child, one field manager, forced.
-//! The children that do not depend on each other are applied at once; the
-//! Deployments follow, because their pods need the ServiceAccounts, the
-//! ConfigMap and the RBAC to start.
+//! The children that do not depend on each other are applied at once (the
+//! RoleBinding after its Role); the Deployments follow, because their pods
+//! need the ServiceAccounts, the ConfigMap and the RBAC to start.
 
 use std::collections::BTreeSet;
 use std::fmt::{self, Display};
@@ -63,10 +63,15 @@ pub async fn all(ctx: &Context, api: &HelloApi, children: Children) -> Result<Ap
         consumer_network_policy,
     } = children;
     let target = Target::of(ctx, api);
-    let (_, _, _, _, _, ingress, _, _, _, _) = tokio::try_join!(
+    let (_, _, _, _, ingress, _, _, _, _) = tokio::try_join!(
         target.one(&service_account),
-        target.one(&role),
-        target.one(&role_binding),
+        // The apiserver lets the operator bind a Role only once that Role
+        // exists: without the `bind` verb, it checks the operator holds every
+        // permission the Role grants, and a missing Role is a 404.
+        async {
+            target.one(&role).await?;
+            target.one(&role_binding).await
+        },
         target.one(&config_map),
         target.one(&service),
         target.optional(ingress.as_ref()),

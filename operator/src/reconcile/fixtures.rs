@@ -225,7 +225,19 @@ impl FakeApiserver {
         self.calls.lock().unwrap().push(format!("{method} {path}"));
         let body = request.into_body().collect().await.unwrap().to_bytes();
         let (status, reply) = match method.as_str() {
+            // As the apiserver's RBAC check does for a binder without the
+            // `bind` verb: a RoleBinding to a Role that does not exist is a 404.
+            "PATCH" if path.contains("/rolebindings/") && !self.holds_role_of(&path, &body) => {
+                (404, not_found())
+            }
             "PATCH" => {
+                if path.contains("/roles/") {
+                    // A Role takes a while, so a RoleBinding sent beside it
+                    // would arrive first.
+                    for _ in 0..10 {
+                        tokio::task::yield_now().await;
+                    }
+                }
                 let mut object: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 let mut objects = self.objects.lock().unwrap();
                 let status = match objects.get(&path) {
@@ -266,6 +278,15 @@ impl FakeApiserver {
                 serde_json::to_vec(&reply).unwrap(),
             ))
             .unwrap()
+    }
+
+    /// Whether the Role a RoleBinding (`body`, at `path`) refers to exists.
+    fn holds_role_of(&self, path: &str, body: &[u8]) -> bool {
+        let binding: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let role = binding["roleRef"]["name"].as_str().unwrap_or_default();
+        let namespace_path = &path[..path.find("/rolebindings/").unwrap()];
+        let role_path = format!("{namespace_path}/roles/{role}");
+        self.objects.lock().unwrap().contains_key(&role_path)
     }
 
     fn next_version(&self) -> String {
