@@ -5,8 +5,9 @@
 #
 #   testbed/cluster.sh up       start (idempotent) and write $HELLO_TESTBED_DIR/env
 #   testbed/cluster.sh up --node  the same plus a real node: containerd, kubelet,
-#                               kube-proxy and CoreDNS (also HELLO_TESTBED_NODE=1;
-#                               root only, one per machine; see node.sh)
+#                               kube-proxy, kube-router (NetworkPolicy) and CoreDNS
+#                               (also HELLO_TESTBED_NODE=1; root only, one per
+#                               machine; see node.sh)
 #   testbed/cluster.sh down     stop every process it started, by pid (and the
 #                               node's containers, mounts, bridge and rules)
 #   testbed/cluster.sh status   show each component
@@ -34,7 +35,7 @@ pids=$work/pids
 # Start order; `down` stops in reverse.
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler moto kafka)
 # The node's components, started after those when $work/node.on exists.
-node_components=(containerd kubelet kube-proxy)
+node_components=(containerd kubelet kube-proxy kube-router)
 node_on() { [ -f "$work/node.on" ]; }
 # The node's functions and settings (node_up, node_down, ...).
 # shellcheck source=node.sh
@@ -120,7 +121,7 @@ PY
 port_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[2], int(sys.argv[1])))' "$1" "${2:-127.0.0.1}" 2>/dev/null; }
 
 # Bump when the set of certificates changes, so an old $pki is regenerated.
-pki_version="4 $NODE_NAME"
+pki_version="5 $NODE_NAME"
 
 gen_pki() {
   [ "$(cat "$pki/.complete" 2>/dev/null)" = "$pki_version" ] && return 0
@@ -155,6 +156,9 @@ gen_pki() {
     sign kubelet serverAuth "subjectAltName=IP:$NODE_GATEWAY,IP:127.0.0.1,DNS:$NODE_NAME,DNS:localhost"
     ec kube-proxy "/CN=system:kube-proxy"
     sign kube-proxy clientAuth
+    # kube-router's network policy controller (a ClusterRole, node.sh).
+    ec kube-router "/CN=system:kube-router"
+    sign kube-router clientAuth
     # The broker's TLS listener (MSK IAM), for host clients and pods; Kafka
     # reads its key from a PKCS#12 keystore.
     ec kafka "/CN=kafka"
@@ -413,6 +417,11 @@ up() {
   trap 'rc=$?; [ $rc -ne 0 ] && stop_all; exit $rc' EXIT
 
   gen_pki
+  # With the node, the apiserver listens on 6443, as on kubeadm clusters:
+  # pods reach it through the kubernetes Service, and NetworkPolicies (the
+  # operator's allow 443 and 6443) match the endpoint's port, after DNAT.
+  # There is one node per machine, so the port is free for it.
+  if node_on && [ -z "${HELLO_TESTBED_API_PORT:-}" ]; then export HELLO_TESTBED_API_PORT=6443; fi
   pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
     KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT MOTO_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
   # The pod network's bridge carries the gateway address the apiserver and

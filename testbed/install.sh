@@ -3,9 +3,12 @@
 #
 #   testbed/install.sh [kubernetes|etcd|helm|kstatus|kafka|moto|all]   (default: all)
 #   testbed/install.sh node          what the node needs (cluster.sh up --node):
-#                                    node-packages, coredns, images
-#   testbed/install.sh node-packages Debian's containerd, runc, CNI plugins, buildah
+#                                    node-packages, coredns, kube-router, images
+#   testbed/install.sh node-packages Debian's containerd, runc, CNI plugins, buildah,
+#                                    iptables, ipset
 #   testbed/install.sh coredns       CoreDNS from the Go module proxy
+#   testbed/install.sh kube-router   kube-router (the node's NetworkPolicy
+#                                    enforcer) from the Go module proxy
 #   testbed/install.sh images        the pause, probe and coredns OCI images
 #   testbed/install.sh image-tools   what the product's images need (make up):
 #                                    buildah, binutils (readelf)
@@ -39,6 +42,7 @@ helm_dir=$cache/helm-$HELM_VERSION
 kafka_dir=$cache/kafka-$KAFKA_VERSION
 moto_dir=$cache/moto-$MOTO_VERSION-pytest-$PYTEST_VERSION
 coredns_dir=$cache/coredns-$COREDNS_VERSION
+kube_router_dir=$cache/kube-router-$KUBE_ROUTER_VERSION
 # The images are named after a hash of what goes into them (the sources under
 # testbed/images/ and the CoreDNS version), so an edit rebuilds them.
 images_key=$(cat "$here/images/pause/pause.c" "$here/images/probe/main.go" <(echo "$COREDNS_VERSION") | sha256sum | cut -c1-12)
@@ -352,7 +356,7 @@ install_node_packages() {
   local p rec
   rec=$(for p in $NODE_DEBIAN_PACKAGES; do printf '%s %s\n' "$p" "$(dpkg-query -W -f '${Version}' "$p")"; done)
   [ "$rec" = "$(cat "$cache/debian-packages.txt" 2>/dev/null)" ] || printf '%s\n' "$rec" >"$cache/debian-packages.txt"
-  for p in containerd containerd-shim-runc-v2 runc ctr buildah; do need "$p" "node packages"; done
+  for p in containerd containerd-shim-runc-v2 runc ctr buildah iptables ipset; do need "$p" "node packages"; done
   for p in bridge host-local loopback portmap; do
     [ -x "/usr/lib/cni/$p" ] ||
       fail "node packages" "the CNI plugins bridge, host-local, loopback, portmap are not in /usr/lib/cni"
@@ -404,6 +408,24 @@ GO
   prints "${COREDNS_VERSION#v}" "$coredns_dir.partial/bin/coredns" -version ||
     fail "coredns: version check" "coredns -version does not print ${COREDNS_VERSION#v}"
   finish "$coredns_dir"
+}
+
+# kube-router, of which the node runs only the network policy controller
+# (node.sh: --run-firewall; no router, no service proxy). Its go.mod has no
+# replace directives, so `go install` builds the release's own module graph.
+install_kube_router() {
+  [ -f "$kube_router_dir/.complete" ] && return 0
+  need go "kube-router"
+  step "kube-router $KUBE_ROUTER_VERSION (network policy controller)"
+  begin "$kube_router_dir" || return 0
+  local v=github.com/cloudnativelabs/kube-router/v2/pkg/version
+  run_step "kube-router: go install" "$kube_router_dir.partial/build.log" \
+    env GOBIN="$kube_router_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X $v.Version=$KUBE_ROUTER_VERSION -X $v.BuildDate=1970-01-01T00:00:00Z" \
+    "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
+  prints "version $KUBE_ROUTER_VERSION" "$kube_router_dir.partial/bin/kube-router" --version ||
+    fail "kube-router: version check" "kube-router --version does not print $KUBE_ROUTER_VERSION"
+  finish "$kube_router_dir"
 }
 
 # buildah on a private vfs store under DIR: no daemon, no registry, nothing
@@ -624,14 +646,17 @@ case "${1:-all}" in
   --print-msk-iam-libs) printf '%s\n' "$msk_iam_dir/libs" ;;
   --print-images) print_images ;;
   --print-coredns-dir) printf '%s\n' "$coredns_dir" ;;
+  --print-kube-router) printf '%s\n' "$kube_router_dir/bin/kube-router" ;;
   node-packages) install_node_packages ;;
   image-tools) install_image_tools ;;
   lint-tools) install_debian_packages "lint tools" shellcheck; need shellcheck "lint tools" ;;
   coredns) install_coredns ;;
+  kube-router) install_kube_router ;;
   images) install_images ;;
   node)
     install_node_packages
     install_coredns
+    install_kube_router
     install_images
     ;;
   kubernetes) install_kubernetes ;;
@@ -672,5 +697,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|images|terraform|terraform-provider-aws|tflint|checkov|kube-score|scanners|terraform-tools|image-tools|lint-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|kube-router|images|terraform|terraform-provider-aws|tflint|checkov|kube-score|scanners|terraform-tools|image-tools|lint-tools)" ;;
 esac

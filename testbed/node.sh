@@ -4,8 +4,9 @@
 # alive, wait_until, stop_one, owned and the port variables): containerd
 # (Debian's 1.6, cgroupfs, its own root, state and socket under
 # $work/node/), runc, the CNI bridge, host-local, portmap and loopback
-# plugins, kubelet and kube-proxy built with the control plane, and CoreDNS
-# as a Deployment behind the kube-dns Service.
+# plugins, kubelet and kube-proxy built with the control plane, kube-router's
+# network policy controller enforcing NetworkPolicy (iptables and ipset), and
+# CoreDNS as a Deployment behind the kube-dns Service.
 #
 # The pod network is one bridge on this machine, and kube-proxy's rules are
 # the machine's, so there is one node per machine: the first test bed that
@@ -93,6 +94,11 @@ node_preflight() {
   set_sysctl net/ipv4/ip_forward 1
   iptables -t nat -S >/dev/null 2>&1 ||
     fail "kernel feature iptables" "'iptables -t nat -S' fails: no nat table (nf_tables or ip_tables modules)"
+  # kube-router (NetworkPolicy) keeps the policies' pods in ipsets and
+  # matches them with iptables' set and physdev matches.
+  command -v ipset >/dev/null || fail "node preflight" "'ipset' is not installed (testbed/install.sh node-packages)"
+  ipset list -n >/dev/null 2>&1 ||
+    fail "kernel feature ip_set" "'ipset list -n' fails: no ip_set module (CONFIG_IP_SET, CONFIG_NETFILTER_XT_SET)"
   # overlayfs for containerd's snapshotter, tried for real in $node_dir; if
   # it cannot mount here (an overlay root, say), the native snapshotter.
   # HELLO_TESTBED_SNAPSHOTTER=native skips the try.
@@ -200,7 +206,7 @@ EOF
 }
 EOF
   local kc
-  for kc in node kube-proxy; do
+  for kc in node kube-proxy kube-router; do
     write_kubeconfig "$node_dir/$kc.kubeconfig" "$kc"
   done
   cat >"$node_dir/kubelet/config.yaml" <<EOF
@@ -304,7 +310,7 @@ kind: ConfigMap
 metadata: {name: coredns, namespace: kube-system}
 data:
   Corefile: |
-    .:1053 {
+    .:53 {
         errors
         health :8080
         ready :8181
@@ -337,14 +343,21 @@ spec:
       serviceAccountName: coredns
       dnsPolicy: Default
       priorityClassName: system-cluster-critical
+      # Port 53 in the pod, as on EKS and kubeadm, for a user that is not
+      # root: NetworkPolicies match after kube-proxy's DNAT, on the pod's
+      # port, so the operator's DNS rule (port 53) must meet 53 here too.
+      # A namespaced sysctl of kubelet's safe set.
+      securityContext:
+        sysctls:
+        - {name: net.ipv4.ip_unprivileged_port_start, value: "53"}
       containers:
       - name: coredns
         image: $COREDNS_IMAGE
         imagePullPolicy: Never
         args: [-conf, /etc/coredns/Corefile]
         ports:
-        - {name: dns, containerPort: 1053, protocol: UDP}
-        - {name: dns-tcp, containerPort: 1053, protocol: TCP}
+        - {name: dns, containerPort: 53, protocol: UDP}
+        - {name: dns-tcp, containerPort: 53, protocol: TCP}
         resources:
           requests: {cpu: 50m, memory: 32Mi}
           limits: {memory: 170Mi}
@@ -376,9 +389,43 @@ spec:
   clusterIP: $DNS_SERVICE_IP
   selector: {k8s-app: kube-dns}
   ports:
-  - {name: dns, port: 53, targetPort: 1053, protocol: UDP}
-  - {name: dns-tcp, port: 53, targetPort: 1053, protocol: TCP}
+  - {name: dns, port: 53, targetPort: 53, protocol: UDP}
+  - {name: dns-tcp, port: 53, targetPort: 53, protocol: TCP}
 EOF
+}
+
+# kube-router's network policy controller reads these (its informers list
+# and watch all of them; it gets its own Node for the node's addresses).
+kube_router_rbac() {
+  cat <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "hello-testbed:kube-router"}
+rules:
+- apiGroups: [""]
+  resources: [namespaces, pods, services, nodes, endpoints]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "hello-testbed:kube-router"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "hello-testbed:kube-router"}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:kube-router"}
+EOF
+}
+
+# Its first full sync is done: the rule that accepts what the policies
+# allowed ends each of its top-level chains.
+kube_router_ready() {
+  iptables -S KUBE-ROUTER-FORWARD 2>/dev/null | grep 'rule to explicitly ACCEPT traffic that comply to network policies' >/dev/null &&
+    iptables -S FORWARD | grep -- '-j KUBE-ROUTER-FORWARD' >/dev/null
 }
 
 node_ready() {
@@ -441,6 +488,20 @@ node_up() {
   wait_until kubelet 90 node_ready
   wait_until kube-proxy 60 curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_HEALTHZ_PORT/healthz"
 
+  # NetworkPolicy: kube-router's network policy controller alone (iptables
+  # chains and ipsets in the filter table); kube-proxy keeps the Services
+  # and the CNI bridge the routes. No port: health, metrics and pprof off.
+  # It reads its Node, so it starts once kubelet has registered it.
+  say "kube-router $KUBE_ROUTER_VERSION: NetworkPolicy only (iptables, ipset)"
+  kubectl_ apply -f - >"$logs/kube-router-rbac.log" 2>&1 < <(kube_router_rbac) ||
+    fail "start kube-router" "kubectl apply of its ClusterRole failed" "$logs/kube-router-rbac.log"
+  start kube-router "$("$here/install.sh" --print-kube-router)" \
+    --kubeconfig "$node_dir/kube-router.kubeconfig" --hostname-override "$NODE_NAME" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --run-loadbalancer=false \
+    --enable-cni=false --enable-ipv6=false --health-port=0 --metrics-port=0 --enable-pprof=false \
+    --service-cluster-ip-range "$SERVICE_CIDR" --v 1
+  wait_until kube-router 60 kube_router_ready
+
   say "CoreDNS $COREDNS_VERSION at $DNS_SERVICE_IP"
   coredns_manifest >"$node_dir/coredns.yaml"
   kubectl_ apply -f "$node_dir/coredns.yaml" >"$logs/coredns-apply.log" 2>&1 ||
@@ -469,6 +530,7 @@ node_down() {
     timeout 90 "$kbin/kubectl" --kubeconfig "$work/kubeconfig" delete pods --all --all-namespaces \
       --grace-period=2 --timeout=80s >>"$logs/node-down.log" 2>&1 || say "some pods did not go in time; killing them"
   fi
+  stop_one kube-router
   stop_one kube-proxy
   stop_one kubelet
   # The pods' network namespaces, as containerd and the CNI cache recorded
@@ -522,6 +584,7 @@ node_down() {
   if [ -x "$kbin/kube-proxy" ]; then timeout 60 "$kbin/kube-proxy" --cleanup >>"$logs/node-down.log" 2>&1 || true; fi
   cni_rules_down
   kubelet_rules_down
+  kube_router_rules_down
   if [ -f "$node_dir/sysctl.restore" ]; then
     local key old
     while read -r key old; do echo "$old" >"/proc/sys/$key" 2>/dev/null || true; done <"$node_dir/sysctl.restore"
@@ -594,5 +657,29 @@ kubelet_rules_down() {
         "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
       done
     done
+  done
+}
+
+# kube-router's chains in the filter table (the jumps from INPUT, FORWARD and
+# OUTPUT, its KUBE-ROUTER-*, per-pod KUBE-POD-FW-* and per-policy KUBE-NWPLCY-*
+# chains), then its ipsets (KUBE-SRC-*, KUBE-DST-*, and the TMP-<hash> sets
+# of its atomic swaps), which the chains referenced. Its own --cleanup-config
+# would also flush IPVS and routes it never made here. One node per machine,
+# so they are ours.
+KUBE_ROUTER_CHAINS='^(KUBE-ROUTER-(INPUT|FORWARD|OUTPUT)|KUBE-POD-FW-[A-Z0-9]+|KUBE-NWPLCY-[A-Z0-9]+)$'
+kube_router_rules_down() {
+  local rule chain set
+  iptables -t filter -S 2>/dev/null | { grep -E -- '^-A (INPUT|FORWARD|OUTPUT) .*-j KUBE-ROUTER-(INPUT|FORWARD|OUTPUT)( |$)' || true; } |
+    while read -r rule; do
+      # shellcheck disable=SC2086
+      eval "iptables -t filter ${rule/-A /-D }" 2>/dev/null || true
+    done
+  local chains
+  chains=$(iptables -t filter -S 2>/dev/null | sed -n 's/^-N //p' | { grep -E "$KUBE_ROUTER_CHAINS" || true; })
+  for chain in $chains; do iptables -t filter -F "$chain" 2>/dev/null || true; done
+  for chain in $chains; do iptables -t filter -X "$chain" 2>/dev/null || true; done
+  command -v ipset >/dev/null || return 0
+  for set in $(ipset list -n 2>/dev/null | { grep -E '^(inet6:)?(KUBE-(SRC|DST)-[A-Z0-9]+|TMP-[A-Z2-7]{16})$' || true; }); do
+    ipset destroy "$set" 2>/dev/null || true
   done
 }

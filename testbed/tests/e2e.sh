@@ -10,6 +10,11 @@
 #   - /current_time?name=X, and `Hello, X!` in kubectl logs of the consumer
 #   - kubectl patch of the responses while a client loop runs: the new answer
 #     is served within 2 s of the patch, and no request fails
+#   - NetworkPolicy, enforced by the node's kube-router, from pods on the
+#     node: /hello answers through the Service; the admin port answers a pod
+#     of the monitoring namespace (spec.networkPolicy.adminFrom) and no
+#     other; the consumer pod reaches DNS and the broker but neither the
+#     apiserver nor the API; events still flow from API to broker to consumer
 #   - kubectl exec and kubectl port-forward (Service and admin port)
 #   - deleting the HelloApi deletes everything it created
 #   - cluster.sh down leaves no process or mount behind
@@ -371,6 +376,83 @@ check "  the Argo CD health check reads the live object Degraded" \
   bash -c "kubectl get hapi $stuck -n $ns -o yaml > '$dir/stuck.yaml' && python3 '$repo/argocd/lua_health.py' eval '$repo/argocd/hello.dev/HelloApi' '$dir/stuck.yaml' | grep -q '^Degraded'"
 kubectl delete hapi "$stuck" -n "$ns" --wait=false >/dev/null
 
+# ---------------------------------------------------------------- NetworkPolicy, enforced
+# The operator's NetworkPolicies <name> and <name>-consumer, as the node's
+# kube-router enforces them, seen from pods on the node: a probe pod in the
+# monitoring namespace (the sample's adminFrom), one in another namespace,
+# and ephemeral containers (testbed/images/probe) in a consumer pod and an API
+# pod, which share those pods' network namespaces and so their policies.
+netpol_probe() { # NAMESPACE
+  kubectl create namespace "$1" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl apply -n "$1" -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: probe, labels: {app: probe}}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: probe
+    image: $HELLO_TESTBED_PROBE_IMAGE
+    imagePullPolicy: Never
+    args: [serve, ":8080"]
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+YAML
+}
+# debug_container POD: an ephemeral container "netcheck" running the probe in
+# POD (namespace $ns), waited for until it runs.
+debug_container() {
+  kubectl debug -n "$ns" "pod/$1" -c netcheck --image="$HELLO_TESTBED_PROBE_IMAGE" --image-pull-policy=Never \
+    --profile=restricted -- /probe serve 127.0.0.1:18080 >/dev/null &&
+    eventually 60 bash -c "kubectl get pod -n $ns $1 -o jsonpath='{.status.ephemeralContainerStatuses[?(@.name==\"netcheck\")].state.running.startedAt}' | grep -q ."
+}
+from_ns() { local pns=$1; shift; kubectl exec -n "$pns" probe -- /probe "$@"; }
+in_pod() { local pod=$1; shift; kubectl exec -n "$ns" "$pod" -c netcheck -- /probe "$@"; }
+refused() { ! "$@"; }
+netpol_probe monitoring
+netpol_probe e2e-elsewhere
+check "NetworkPolicies $name and $name-consumer exist" kubectl get networkpolicy -n "$ns" "$name" "$name-consumer"
+check "probe pods in the monitoring and e2e-elsewhere namespaces are Ready" \
+  bash -c "kubectl wait -n monitoring --for=condition=Ready pod/probe --timeout=120s && kubectl wait -n e2e-elsewhere --for=condition=Ready pod/probe --timeout=120s"
+api_pod=$(kubectl get pods -n "$ns" -l "$api_pods" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')
+api_pod_ip=$(kubectl get pod -n "$ns" "$api_pod" -o jsonpath='{.status.podIP}')
+elsewhere_ip=$(kubectl get pod -n e2e-elsewhere probe -o jsonpath='{.status.podIP}')
+check "a pod in another namespace gets /hello through the Service ($HELLO_URL)" \
+  eventually 30 from_ns e2e-elsewhere get "$HELLO_URL/hello"
+check "  and through its DNS name" from_ns e2e-elsewhere get "http://$name.$ns.svc.cluster.local/hello"
+check "  but no answer from the API's admin port ($api_pod_ip:9090)" \
+  eventually 30 refused from_ns e2e-elsewhere get "http://$api_pod_ip:9090/metrics"
+check "a pod in the monitoring namespace (adminFrom) gets the admin port's /metrics" \
+  eventually 30 from_ns monitoring get "http://$api_pod_ip:9090/metrics"
+consumer_pod=$(kubectl get pods -n "$ns" -l "$consumer_pods" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')
+if debug_out=$(debug_container "$consumer_pod" 2>&1); then
+  ok "an ephemeral container runs in the consumer pod $consumer_pod"
+  check "  the consumer pod resolves names (DNS: CoreDNS on port 53)" \
+    eventually 10 in_pod "$consumer_pod" lookup "kubernetes.default.svc.cluster.local"
+  check "  and reaches the broker ($HELLO_KAFKA_POD_BOOTSTRAP_SERVERS)" \
+    in_pod "$consumer_pod" tcp "$HELLO_KAFKA_POD_BOOTSTRAP_SERVERS"
+  check "  but not the apiserver (10.96.0.1:443, the kubernetes Service)" refused in_pod "$consumer_pod" tcp 10.96.0.1:443
+  check "  nor the API, through its Service ($HELLO_URL)" refused in_pod "$consumer_pod" get "$HELLO_URL/hello"
+  check "  nor at an API pod ($api_pod_ip:8080)" refused in_pod "$consumer_pod" tcp "$api_pod_ip:8080"
+else
+  bad "an ephemeral container runs in the consumer pod $consumer_pod"
+  echo "$debug_out" | head -5 | sed 's/^/     /'
+fi
+if debug_out=$(debug_container "$api_pod" 2>&1); then
+  ok "an ephemeral container runs in the API pod $api_pod"
+  check "  the API pod reaches the apiserver (10.96.0.1:443; its rule: 6443 after DNAT)" \
+    in_pod "$api_pod" tcp 10.96.0.1:443
+  check "  but not a pod of another namespace ($elsewhere_ip:8080)" refused in_pod "$api_pod" tcp "$elsewhere_ip:8080"
+else
+  bad "an ephemeral container runs in the API pod $api_pod"
+  echo "$debug_out" | head -5 | sed 's/^/     /'
+fi
+who=Netpol$RANDOM
+check "events still flow: /current_time?name=$who answers" \
+  bash -c "curl -fsS --max-time 5 '$HELLO_URL/current_time?name=$who' | grep -q '\"message\":\"Hello, $who!\"'"
+check "  and the consumer logs Hello, $who! (API -> broker -> consumer)" \
+  eventually 90 bash -c "kubectl logs -n $ns deployment/$name-consumer -c consumer | grep -F 'Hello, $who!'"
+kubectl delete namespace monitoring e2e-elsewhere --wait=false >/dev/null 2>&1
+
 # ---------------------------------------------------------------- exec, port-forward
 check "kubectl exec runs hello-api --version in an API pod" \
   bash -c "kubectl exec -n $ns deployment/$name -- /usr/local/bin/hello-api --version | grep -q '^hello-api '"
@@ -394,7 +476,7 @@ check "kubectl port-forward svc/$name serves /hello on 127.0.0.1" forward "svc/$
 check "kubectl port-forward to the admin port serves /metrics" forward "deployment/$name" 9090 /metrics "# TYPE"
 
 # ---------------------------------------------------------------- delete
-children="deployment/$name deployment/$name-consumer service/$name configmap/$name-responses serviceaccount/$name serviceaccount/$name-consumer role/$name rolebinding/$name poddisruptionbudget/$name"
+children="deployment/$name deployment/$name-consumer service/$name configmap/$name-responses serviceaccount/$name serviceaccount/$name-consumer role/$name rolebinding/$name poddisruptionbudget/$name networkpolicy/$name networkpolicy/$name-consumer"
 # shellcheck disable=SC2086 # one word per child
 check "the HelloApi's children exist before the delete" kubectl get -n "$ns" $children
 check "kubectl delete helloapi $name" kubectl delete hapi "$name" -n "$ns" --wait --timeout=60s

@@ -4,9 +4,10 @@
 # image built with buildah and imported without a registry; a Service
 # ClusterIP reaches it from another pod (kube-proxy); DNS resolves Service
 # names (CoreDNS); an in-cluster client reaches the apiserver through
-# 10.96.0.1; pods reach Kafka; kubectl exec, logs and port-forward work; a
-# second up is a no-op; and `down` leaves no process, mount, cgroup, bridge
-# or rule behind. It runs its own test bed in a temporary directory; the
+# 10.96.0.1; pods reach Kafka; NetworkPolicy is enforced (kube-router): a
+# default-deny policy cuts a pod off and deleting it lets it through again;
+# kubectl exec, logs and port-forward work; a second up is a no-op; and
+# `down` leaves no process, mount, cgroup, bridge, rule or ipset behind. It runs its own test bed in a temporary directory; the
 # machine's node must be free (one per machine). Needs root.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -128,6 +129,49 @@ check "a Kafka client lists topics through the pods' listener (it advertises its
   timeout 60 java -Xmx256m -cp "$("$here/install.sh" --print-kafka-dir)/libs/*" -Dlog4j2.configurationFile="$dir/kafka/log4j2.properties" \
   org.apache.kafka.tools.TopicCommand --bootstrap-server "$HELLO_KAFKA_POD_BOOTSTRAP_SERVERS" --list
 check "the host reaches the Service ClusterIP too" eventually 10 curl -fsS --max-time 3 "http://$web_ip/"
+
+# NetworkPolicy, enforced by kube-router. A default-deny (ingress) policy in
+# the namespace: the client no longer reaches the web pod, by its address or
+# through the Service, while the kubelet's probes (from the node) keep it
+# Ready; deleted, the client gets through again; a policy whose rule admits
+# the client lets it through (and is still there for `down` to clean up).
+web_pod_ip=$(kubectl get pod -n "$ns" web -o jsonpath='{.status.podIP}')
+unreachable() { ! x get "http://$1/"; }
+check "kube-router runs (NetworkPolicy)" bash -c "iptables -S FORWARD | grep -q -- '-j KUBE-ROUTER-FORWARD'"
+check "without a policy, the client reaches the web pod at $web_pod_ip:8080" eventually 10 x get "http://$web_pod_ip:8080/"
+kubectl apply -n "$ns" -f - >/dev/null <<EOF
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+EOF
+t_policy=$SECONDS
+check "a default-deny policy cuts the client off the web pod" eventually 30 unreachable "$web_pod_ip:8080"
+echo "    enforced $((SECONDS - t_policy)) s after the apply"
+check "  and off its Service" unreachable "$web_ip"
+check "  while the kubelet's probes keep it Ready (they come from the node)" \
+  bash -c "sleep 3; [ \"\$(kubectl get pod -n $ns web -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
+check "kube-router holds the policy's pods in an ipset" bash -c "ipset list -n | grep -qE '^KUBE-(SRC|DST)-'"
+kubectl delete networkpolicy -n "$ns" default-deny >/dev/null
+check "deleting the policy lets the client through again" eventually 30 x get "http://$web_pod_ip:8080/"
+check "  and through the Service" eventually 10 x get "http://$web_ip/"
+kubectl apply -n "$ns" -f - >/dev/null <<EOF
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-namespace}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {}}]
+    ports: [{port: 8080, protocol: TCP}]
+EOF
+check "kube-router turns its rule into iptables rules naming it" \
+  eventually 30 bash -c "iptables -S | grep -q 'selected by policy name web-from-namespace'"
+check "  which let the client through" eventually 10 x get "http://$web_pod_ip:8080/"
+
 check "kubectl logs reads a pod's log (CoreDNS)" \
   bash -c "kubectl logs -n kube-system deployment/coredns | grep -q 'CoreDNS-${COREDNS_VERSION#v}'"
 
@@ -172,6 +216,8 @@ check "down leaves no pod cgroup" bash -c "! ls -d /sys/fs/cgroup/*/hello-testbe
 check "down removes the bridge" bash -c "! ip link show hellocni0 >/dev/null 2>&1"
 check "down removes kube-proxy's rules" bash -c "! iptables -t nat -S | grep -q KUBE-SERVICES"
 check "down removes the CNI rules of the pod network" bash -c "! iptables -t nat -S | grep -q 'hello-testbed'"
+check "down removes kube-router's chains" bash -c "! iptables -t filter -S | grep -qE 'KUBE-(ROUTER|POD-FW|NWPLCY)-'"
+check "down removes kube-router's ipsets" bash -c "! ipset list -n | grep -qE '^(KUBE-(SRC|DST)-|TMP-)'"
 gone() { local f; for f in "$@"; do [ ! -e "$f" ] || return 1; done; }
 # shellcheck disable=SC2086 # one path per word
 check "down leaves none of those network namespaces" gone $pod_netns
