@@ -34,9 +34,11 @@ if [ -n "${HELLO_MAX_CONCURRENT_RECONCILES:-}" ]; then
 fi
 work=$(mktemp -d)
 pid=
+wpid=
 namespaces=()
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  if [ -n "$wpid" ]; then kill "$wpid" 2>/dev/null || true; fi
   for ns in "${namespaces[@]}"; do kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; done
   if [ -n "${HELLO_BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
@@ -88,7 +90,6 @@ per_verb() {
 }
 # per_resource COUNT: the same by verb and resource, one per line, for the log.
 per_resource() { awk -v n="$1" '{printf "    %-7s %-28s %8.3f\n", $1, $2, $3 / n}' | sort -k2,2 -k1,1; }
-writes_of() { awk '$1 ~ /^(POST|PUT|PATCH|APPLY|DELETE|DELETECOLLECTION)$/ {n += $3} END {print n + 0}'; }
 
 helloapis() { # NAMESPACE COUNT: create them (no operator is running)
   local i
@@ -158,22 +159,27 @@ for count in $counts; do
   say "$count HelloApis: operator convergence in $ns"
   helloapis "$ns" "$count"
   scrape "$work/m2"
+  # One watch of the HelloApis (a LIST, then a WATCH) tells when each has a
+  # status for its generation, without polling the apiserver.
+  watch=$work/watch-$count
+  : >"$watch"
+  kubectl get helloapis -n "$ns" -w -o jsonpath='{.metadata.name}={.metadata.generation}={.status.observedGeneration}{"\n"}' >>"$watch" &
+  wpid=$!
   start_operator "$ns"
   t0=$(date +%s.%N)
-  lists=0 # the bench's own LISTs of HelloApis, taken off the operator's
-  while :; do
-    # Ask the apiserver only once the operator has made enough reconciles
-    # (or every 10 s), so the bench's LISTs barely load it.
-    if [ "$(reconciled)" -ge "$count" ] || [ $((SECONDS % 10)) = 0 ]; then
-      lists=$((lists + 1))
-      [ "$(converged "$ns")" -ge "$count" ] && break
-    fi
+  while ! awk -F= -v n="$count" '$1 != "" {s[$1] = ($3 != "" && $2 == $3)} END {for (k in s) c += s[k]; exit !(c >= n)}' "$watch"; do
     over "$t0" "$limit" && fail "only $(converged "$ns") of $count HelloApis converged in $limit s"
+    kill -0 "$wpid" 2>/dev/null || fail "the watch of the HelloApis ended"
     sleep 0.5
   done
   took=$(elapsed "$t0")
+  reconciles=$(reconciled)
   scrape "$work/m3"
+  kill "$wpid"; wait "$wpid" 2>/dev/null || true
+  wpid=
+  lists=1 # the watch's LIST, taken off LIST helloapis
   rss=$(peak_rss_kib)
+  say "converged in $took s, $reconciles reconciles"
   increase "$work/m2" "$work/m3" >"$work/op-$count"
 
   # Converged means every HelloApi has a status for its generation, but the
@@ -201,6 +207,7 @@ for count in $counts; do
     sleep 0.5
   done
   resync=$(elapsed "$t2")
+  say "settled after $settle s; idle resync after a restart in $resync s"
   sleep 3
   scrape "$work/m5"
   increase "$work/m4" "$work/m5" >"$work/resync-$count"
@@ -213,7 +220,6 @@ for count in $counts; do
     diff <(echo "$before") <(echo "$after") | grep '^>' | head -10 >&2
   fi
   objects_total=$(echo "$before" | wc -l)
-  resync_writes=$(writes_of <"$work/resync-$count")
 
   ratio=$(awk -v o="$took" -v r="$raw" 'BEGIN {printf "%.2f", o / r}')
   verdict=$(awk -v x="$ratio" 'BEGIN {print (x <= 1.5 ? "met" : "NOT met")}')
@@ -221,11 +227,12 @@ for count in $counts; do
   printf 'operator bench: %d HelloApis (%s objects), concurrency %s\n' "$count" "$objects" "${HELLO_MAX_CONCURRENT_RECONCILES:-default}"
   printf '  raw creation of the children:  %s s\n' "$raw"
   printf '  operator convergence:          %s s\n' "$took"
+  printf '  reconciles until converged:    %s per HelloApi\n' "$(awk -v r="$reconciles" -v n="$count" 'BEGIN {printf "%.2f", r / n}')"
   printf '  ratio operator / raw:          %s (within 1.5x: %s)\n' "$ratio" "$verdict"
   printf '  peak RSS while converging:     %s MiB (target < 150 MiB)\n' "$(mib "$rss")"
   printf '  settled (no object changing for 10 s) after: %s s\n' "$settle"
   printf '  full resync after restart:     %s s, peak RSS %s MiB (target < 150 MiB)\n' "$resync" "$(mib "$restart_rss")"
-  printf '  writes in an idle resync:      %d objects of %d (target 0); %d write requests to the apiserver\n' "$writes" "$objects_total" "$resync_writes"
+  printf '  writes in an idle resync:      %d objects of %d (target 0)\n' "$writes" "$objects_total"
   for phase in raw op resync; do
     case $phase in
       raw) name="raw creation" own=0 ;;
@@ -234,7 +241,7 @@ for count in $counts; do
     esac
     printf '  requests per HelloApi, %s: %s\n' "$name" "$(per_verb "$count" "$own" <"$work/$phase-$count")"
     request_rows+=("| $count | $name | $(per_verb "$count" "$own" <"$work/$phase-$count") |")
-    details+=("$count HelloApis, $name (per HelloApi; LIST helloapis includes the bench's own $own):" "$(per_resource "$count" <"$work/$phase-$count")")
+    details+=("$count HelloApis, $name (per HelloApi; the bench's own $own LIST of helloapis included):" "$(per_resource "$count" <"$work/$phase-$count")")
   done
   rows+=("| $count | $raw | $took | $ratio | $verdict | $(mib "$rss") MiB | $(mib "$restart_rss") MiB | $writes of $objects_total | $op_verbs |")
   gone "$ns" "$count"
