@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use futures::{StreamExt, TryStreamExt, stream};
 use hello_crds::HelloApi;
-use hello_operator::build::{self, Children, DefaultImages};
+use hello_operator::build::{self, ClusterEndpoints, DefaultImages, EachChild};
 use hello_operator::controller::DEFAULT_MAX_CONCURRENT_RECONCILES;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
 use kube::{Resource, ResourceExt};
@@ -45,51 +45,22 @@ struct Args {
 
 type Object = (ApiResource, DynamicObject);
 
-fn erase<K>(object: &K) -> anyhow::Result<Object>
-where
-    K: Resource<DynamicType = ()> + Serialize,
-{
-    let dynamic = serde_json::from_value(serde_json::to_value(object)?)?;
-    Ok((ApiResource::erase::<K>(&()), dynamic))
-}
+/// Every child as the plain client creates it, in the order the operator
+/// applies them (`Children::each` names every field, so a new kind of
+/// child is never left out here).
+#[derive(Default)]
+struct Objects(Vec<Object>);
 
-/// Every child, in the order the operator applies them. The destructuring is
-/// exhaustive on purpose: a new kind of child fails this build until it is
-/// added here, so the raw side never silently creates less than the operator.
-fn objects(children: Children) -> anyhow::Result<Vec<Object>> {
-    let Children {
-        config_map,
-        service_account,
-        role,
-        role_binding,
-        deployment,
-        service,
-        ingress,
-        pdb,
-        consumer_service_account,
-        consumer,
-    } = children;
-    let mut out = vec![
-        erase(&service_account)?,
-        erase(&role)?,
-        erase(&role_binding)?,
-        erase(&config_map)?,
-        erase(&deployment)?,
-        erase(&service)?,
-    ];
-    if let Some(o) = &ingress {
-        out.push(erase(o)?);
+impl EachChild for Objects {
+    type Error = serde_json::Error;
+    fn child<K>(&mut self, child: &K) -> Result<(), Self::Error>
+    where
+        K: Resource<DynamicType = ()> + Serialize,
+    {
+        let dynamic = serde_json::from_value(serde_json::to_value(child)?)?;
+        self.0.push((ApiResource::erase::<K>(&()), dynamic));
+        Ok(())
     }
-    if let Some(o) = &pdb {
-        out.push(erase(o)?);
-    }
-    if let Some(o) = &consumer_service_account {
-        out.push(erase(o)?);
-    }
-    if let Some(o) = &consumer {
-        out.push(erase(o)?);
-    }
-    Ok(out)
 }
 
 #[tokio::main]
@@ -104,12 +75,14 @@ async fn main() -> anyhow::Result<()> {
         .list(&ListParams::default())
         .await?
         .items;
-    let mut all = Vec::new();
+    let cluster = ClusterEndpoints::default();
+    let mut all = Objects::default();
     for api in &helloapis {
-        let children = build::children(api, &images)
+        let children = build::children(api, &images, &cluster)
             .with_context(|| format!("building the children of {}", api.name_any()))?;
-        all.extend(objects(children)?);
+        children.each(&mut all)?;
     }
+    let all = all.0;
     let count = all.len();
     let params = PostParams {
         field_manager: Some("hello-bench-raw".into()),
