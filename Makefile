@@ -17,7 +17,7 @@ help:
 	@echo "make test-argocd    the Argo CD health check of HelloApi against its fixtures (lua5.1)"
 	@echo "make test-kstatus   kstatus (cli-utils) on HelloApis with hand-written statuses, against the test bed"
 	@echo "make test-terraform terraform-eks: fmt, validate, terraform test, tflint, checkov, apply/destroy against moto"
-	@echo "make bench          operator convergence (1000 HelloApis); hello-api against nginx with wrk; hello-consumer against kcat"
+	@echo "make bench          operator convergence vs raw creation (1000, 5000 HelloApis); hello-api against nginx with wrk; hello-consumer against kcat"
 	@echo "make fuzz-api       the hello-api fuzz targets, briefly (nightly)"
 	@echo "make up             the whole product on this machine: node, Kafka, images, operator, a HelloApi; prints the URL"
 	@echo "make down           removes it (= make cluster-down)"

@@ -1,108 +1,260 @@
 #!/usr/bin/env bash
-# Operator benchmark: create N HelloApis (default 1000) against the local test
-# bed and print the time until every one has a status for its generation,
-# the operator's peak RSS, and the writes one idle resync makes (measured by
-# restarting the operator, which reconciles every resource once, and counting
-# objects whose resourceVersion changed). Targets: < 120 s, < 100 MiB, 0 writes.
+# Operator benchmark against the local test bed, for each count of HelloApis in
+# HELLO_BENCH_COUNTS (default "1000 5000"; HELLO_BENCH_COUNT=N runs one count),
+# one after the other in one test bed:
+#   1. raw: the HelloApis are created with no operator running, then their
+#      children, built by the operator's own build functions
+#      (operator/examples/raw_children.rs), are created by as many requests in
+#      flight as the operator's concurrency: the limit of this apiserver.
+#   2. operator: after that namespace is gone, the same HelloApis in a fresh
+#      namespace, again with no operator running; then the operator starts and
+#      is timed until every HelloApi has a status for its generation.
+#   Then the ratio operator / raw (target <= 1.5), the operator's peak RSS
+#   while converging and after a restart (target < 150 MiB), and the writes
+#   of an idle resync (restart once nothing changes; target 0), and the API
+#   requests per HelloApi by verb of each phase, from the apiserver's
+#   apiserver_request_total.
+# HELLO_MAX_CONCURRENT_RECONCILES sets both sides' concurrency (default: the
+# operator's). HELLO_BENCH_KEEP=1 keeps the work directory (logs, scrapes).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-count=${HELLO_BENCH_COUNT:-1000}
+counts=${HELLO_BENCH_COUNT:-${HELLO_BENCH_COUNTS:-1000 5000}}
 "$repo/testbed/cluster.sh" up >/dev/null
 # shellcheck source=/dev/null # written by cluster.sh
 . "${HELLO_TESTBED_DIR:-$repo/.testbed}/env"
 # shellcheck source=../../testbed/tests/lib.sh
 . "$repo/testbed/tests/lib.sh"
-cargo build --release -q -p hello-operator --manifest-path "$repo/Cargo.toml"
-bin=$repo/target/release/hello-operator
-ns=bench-$(date +%s)
+cargo build --release -q -p hello-operator --bin hello-operator --example raw_children --manifest-path "$repo/Cargo.toml"
+target=${CARGO_TARGET_DIR:-$repo/target}
+bin=$target/release/hello-operator
+raw_bin=$target/release/examples/raw_children
+concurrency_args=()
+if [ -n "${HELLO_MAX_CONCURRENT_RECONCILES:-}" ]; then
+  concurrency_args=(--concurrency "$HELLO_MAX_CONCURRENT_RECONCILES")
+fi
 work=$(mktemp -d)
 pid=
+wpid=
+namespaces=()
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+  if [ -n "$wpid" ]; then kill "$wpid" 2>/dev/null || true; fi
+  for ns in "${namespaces[@]}"; do kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; done
   if [ -n "${HELLO_BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
-kubectl apply --server-side -f "$repo/crds/helloapi.yaml" >/dev/null
-crd_established helloapis.hello.dev >/dev/null
-kubectl create namespace "$ns" >/dev/null
-for i in $(seq 1 "$count"); do
-  printf -- '---\napiVersion: hello.dev/v1alpha1\nkind: HelloApi\nmetadata: {name: h%s}\nspec: {replicas: 1}\n' "$i"
-done >"$work/helloapis.yaml"
+say() { printf '==> bench: %s\n' "$*" >&2; }
+fail() { echo "bench FAILED: $*" >&2; exit 1; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+over() { awk -v e="$(elapsed "$1")" -v l="$2" 'BEGIN {exit !(e > l)}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
+
+# The resources a HelloApi's reconcile can touch (and the controller-manager's
+# leases). apiserver_request_total has no client label: its verb, resource and
+# subresource say what, not who, so the controller-manager's work on these
+# (Deployment status, the ReplicaSets' pods and Events, its leases) is counted
+# in both phases alike.
+resources='^(helloapis|configmaps|deployments|services|ingresses|serviceaccounts|roles|rolebindings|poddisruptionbudgets|networkpolicies|events|pods|leases)$'
+# scrape FILE: "VERB RESOURCE[/SUBRESOURCE] COUNT" lines, summed over the other
+# labels (code, scope, group, version, component, dry_run). A WATCH is counted
+# when it ends, so watches still open at the end of a window are not in it.
+scrape() {
+  kubectl get --raw /metrics | awk -v want="$resources" '
+    function label(name) {
+      if (!match($0, "[{,]" name "=\"[^\"]*\"")) return ""
+      return substr($0, RSTART + length(name) + 3, RLENGTH - length(name) - 4)
+    }
+    /^apiserver_request_total\{/ {
+      r = label("resource"); if (r !~ want) next
+      s = label("subresource"); if (s != "") r = r "/" s
+      n[label("verb") " " r] += $NF
+    }
+    END { for (k in n) print k, n[k] }' | sort >"$1"
+}
+# increase BEFORE AFTER: "VERB RESOURCE COUNT" of what was added in between.
+increase() {
+  awk 'NR == FNR {a[$1 " " $2] = $3; next} {d = $3 - a[$1 " " $2]; if (d > 0) print $1, $2, d}' "$1" "$2"
+}
+# per_verb COUNT [LISTS]: the increase on stdin summed by verb and divided by
+# COUNT ("APPLY 6.0, GET 6.0, ..."); LISTS of the bench's own are taken off LIST.
+per_verb() {
+  awk -v n="$1" -v own="${2:-0}" '{v[$1] += $3} END {
+    v["LIST"] -= own; if (v["LIST"] <= 0) delete v["LIST"]
+    k = 0; for (x in v) keys[++k] = x
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (keys[j] < keys[i]) {t = keys[i]; keys[i] = keys[j]; keys[j] = t}
+    s = ""; for (i = 1; i <= k; i++) s = s (i > 1 ? ", " : "") sprintf("%s %.2f", keys[i], v[keys[i]] / n)
+    print (s == "" ? "none" : s)
+  }'
+}
+# per_resource COUNT: the same by verb and resource, one per line, for the log.
+per_resource() { awk -v n="$1" '{printf "    %-7s %-28s %8.3f\n", $1, $2, $3 / n}' | sort -k2,2 -k1,1; }
+
+helloapis() { # NAMESPACE COUNT: create them (no operator is running)
+  local i
+  for i in $(seq 1 "$2"); do
+    printf -- '---\napiVersion: hello.dev/v1alpha1\nkind: HelloApi\nmetadata: {name: h%s}\nspec: {replicas: 1}\n' "$i"
+  done >"$work/helloapis.yaml"
+  kubectl create namespace "$1" >/dev/null
+  namespaces+=("$1")
+  kubectl create -n "$1" -f "$work/helloapis.yaml" >/dev/null
+}
+gone() { # NAMESPACE COUNT: delete it and wait until it is gone
+  local t
+  t=$(date +%s.%N)
+  kubectl delete namespace "$1" --wait=false >/dev/null
+  kubectl wait --for=delete "namespace/$1" --timeout="$((300 + $2 / 5))s" >/dev/null ||
+    fail "namespace $1 not gone after $(elapsed "$t") s"
+  say "namespace $1 deleted in $(elapsed "$t") s"
+}
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-start_operator() {
-  "$bin" run --namespace "$ns" --metrics-addr "127.0.0.1:$port" --log-format text >>"$work/operator.log" 2>&1 &
+start_operator() { # NAMESPACE
+  "$bin" run --namespace "$1" --metrics-addr "127.0.0.1:$port" --log-format text >>"$work/operator.log" 2>&1 &
   pid=$!
 }
+stop_operator() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
 reconciled() { # successful reconciles since the operator started
   curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null | awk '/^hello_operator_reconciles_total\{result="ok"[,}]/ {print $2; f=1} END {if (!f) print 0}'
 }
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
-peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
-converged() {
-  kubectl get helloapis -n "$ns" -o jsonpath='{range .items[*]}{.metadata.generation}={.status.observedGeneration}{"\n"}{end}' |
+converged() { # NAMESPACE
+  kubectl get helloapis -n "$1" -o jsonpath='{range .items[*]}{.metadata.generation}={.status.observedGeneration}{"\n"}{end}' |
     awk -F= '$1 == $2 && $2 != "" {n++} END {print n+0}'
 }
 # What the operator wrote: the time of its field manager's last change on each
 # child (a no-op server-side apply leaves it alone), and each HelloApi's
 # resourceVersion (only the operator writes their status). The
 # controller-manager's own status writes do not count.
-versions() {
-  kubectl get configmaps,deployments,services,ingresses,serviceaccounts,roles,rolebindings,poddisruptionbudgets \
-    -n "$ns" -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.managedFields[?(@.manager=="hello-operator")].time}{"\n"}{end}'
-  kubectl get helloapis -n "$ns" -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}'
+versions() { # NAMESPACE
+  kubectl get configmaps,deployments,services,ingresses,serviceaccounts,roles,rolebindings,poddisruptionbudgets,networkpolicies \
+    -n "$1" -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.managedFields[?(@.manager=="hello-operator")].time}{"\n"}{end}'
+  kubectl get helloapis -n "$1" -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}'
 }
 
-start_operator
-t0=$(date +%s.%N)
-kubectl apply -n "$ns" -f "$work/helloapis.yaml" >/dev/null
-while [ "$(converged)" -lt "$count" ]; do
-  if awk -v e="$(elapsed "$t0")" 'BEGIN {exit !(e > 600)}'; then
-    echo "bench FAILED: only $(converged) of $count HelloApis converged in 600 s" >&2
-    exit 1
+kubectl apply --server-side -f "$repo/crds/helloapi.yaml" >/dev/null
+crd_established helloapis.hello.dev >/dev/null
+rows=()
+request_rows=()
+details=()
+for count in $counts; do
+  limit=$((120 + count / 2)) # seconds a phase may take before the bench fails
+
+  # 1. raw: the operator's children written straight, N in flight.
+  ns=bench-raw-$count-$(date +%s)
+  say "$count HelloApis: raw creation of their children in $ns"
+  helloapis "$ns" "$count"
+  scrape "$work/m0"
+  raw_out=$("$raw_bin" --namespace "$ns" "${concurrency_args[@]}")
+  scrape "$work/m1"
+  echo "$raw_out" >&2
+  raw=$(echo "$raw_out" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
+  objects=$(echo "$raw_out" | sed -n 's/.* objects=\([0-9]*\).*/\1/p')
+  [ -n "$raw" ] || fail "raw_children printed no time"
+  increase "$work/m0" "$work/m1" >"$work/raw-$count"
+  gone "$ns" "$count"
+
+  # 2. the operator's convergence, from its start, on the same HelloApis.
+  ns=bench-op-$count-$(date +%s)
+  say "$count HelloApis: operator convergence in $ns"
+  helloapis "$ns" "$count"
+  scrape "$work/m2"
+  # One watch of the HelloApis (a LIST, then a WATCH) tells when each has a
+  # status for its generation, without polling the apiserver.
+  watch=$work/watch-$count
+  : >"$watch"
+  kubectl get helloapis -n "$ns" -w -o jsonpath='{.metadata.name}={.metadata.generation}={.status.observedGeneration}{"\n"}' >>"$watch" &
+  wpid=$!
+  start_operator "$ns"
+  t0=$(date +%s.%N)
+  while ! awk -F= -v n="$count" '$1 != "" {s[$1] = ($3 != "" && $2 == $3)} END {for (k in s) c += s[k]; exit !(c >= n)}' "$watch"; do
+    over "$t0" "$limit" && fail "only $(converged "$ns") of $count HelloApis converged in $limit s"
+    kill -0 "$wpid" 2>/dev/null || fail "the watch of the HelloApis ended"
+    sleep 0.5
+  done
+  took=$(elapsed "$t0")
+  reconciles=$(reconciled)
+  scrape "$work/m3"
+  kill "$wpid"; wait "$wpid" 2>/dev/null || true
+  wpid=
+  lists=1 # the watch's LIST, taken off LIST helloapis
+  rss=$(peak_rss_kib)
+  say "converged in $took s, $reconciles reconciles"
+  increase "$work/m2" "$work/m3" >"$work/op-$count"
+
+  # Converged means every HelloApi has a status for its generation, but the
+  # controller-manager is still creating ReplicaSets and pods, and the operator
+  # follows their counts into the status. Take the baseline once nothing has
+  # changed for 10 s, so the restart below is measured against a settled state.
+  before=$(versions "$ns" | sort)
+  quiet=0
+  t1=$(date +%s.%N)
+  while [ "$quiet" -lt 5 ]; do
+    sleep 2
+    now=$(versions "$ns" | sort)
+    if [ "$now" = "$before" ]; then quiet=$((quiet + 1)); else quiet=0; before=$now; fi
+    over "$t1" "$limit" && fail "objects still changing $limit s after convergence"
+  done
+  settle=$(elapsed "$t1")
+  stop_operator
+  sleep 1 # the old operator's watches end, and are counted, before the scrape
+  scrape "$work/m4"
+  start_operator "$ns"
+  # The restarted operator lists and reconciles every HelloApi once: an idle resync.
+  t2=$(date +%s.%N)
+  while [ "$(reconciled)" -lt "$count" ]; do
+    over "$t2" "$limit" && fail "the restarted operator did not reconcile all $count"
+    sleep 0.5
+  done
+  resync=$(elapsed "$t2")
+  say "settled after $settle s; idle resync after a restart in $resync s"
+  sleep 3
+  scrape "$work/m5"
+  increase "$work/m4" "$work/m5" >"$work/resync-$count"
+  after=$(versions "$ns" | sort)
+  restart_rss=$(peak_rss_kib)
+  stop_operator
+  writes=$(diff <(echo "$before") <(echo "$after") | grep -c '^>' || true)
+  if [ "$writes" -gt 0 ]; then
+    echo "objects written in the idle resync (first 10):" >&2
+    diff <(echo "$before") <(echo "$after") | grep '^>' | head -10 >&2
   fi
-  sleep 1
-done
-took=$(elapsed "$t0")
-rss=$(peak_rss_kib)
+  objects_total=$(echo "$before" | wc -l)
 
-# Converged means every HelloApi has a status for its generation, but the
-# controller-manager is still creating ReplicaSets and pods, and the operator
-# follows their counts into the status. Take the baseline once nothing has
-# changed for 10 s, so the restart below is measured against a settled state.
-before=$(versions | sort)
-quiet=0
-t1=$(date +%s.%N)
-while [ "$quiet" -lt 5 ]; do
-  sleep 2
-  now=$(versions | sort)
-  if [ "$now" = "$before" ]; then quiet=$((quiet + 1)); else quiet=0; before=$now; fi
-  awk -v e="$(elapsed "$t1")" 'BEGIN {exit !(e > 300)}' && { echo "bench FAILED: objects still changing 300 s after convergence" >&2; exit 1; }
+  ratio=$(awk -v o="$took" -v r="$raw" 'BEGIN {printf "%.2f", o / r}')
+  verdict=$(awk -v x="$ratio" 'BEGIN {print (x <= 1.5 ? "met" : "NOT met")}')
+  op_verbs=$(per_verb "$count" "$lists" <"$work/op-$count")
+  printf 'operator bench: %d HelloApis (%s objects), concurrency %s\n' "$count" "$objects" "${HELLO_MAX_CONCURRENT_RECONCILES:-default}"
+  printf '  raw creation of the children:  %s s\n' "$raw"
+  printf '  operator convergence:          %s s\n' "$took"
+  printf '  reconciles until converged:    %s per HelloApi\n' "$(awk -v r="$reconciles" -v n="$count" 'BEGIN {printf "%.2f", r / n}')"
+  printf '  ratio operator / raw:          %s (within 1.5x: %s)\n' "$ratio" "$verdict"
+  printf '  peak RSS while converging:     %s MiB (target < 150 MiB)\n' "$(mib "$rss")"
+  printf '  settled (no object changing for 10 s) after: %s s\n' "$settle"
+  printf '  full resync after restart:     %s s, peak RSS %s MiB (target < 150 MiB)\n' "$resync" "$(mib "$restart_rss")"
+  printf '  writes in an idle resync:      %d objects of %d (target 0)\n' "$writes" "$objects_total"
+  for phase in raw op resync; do
+    case $phase in
+      raw) name="raw creation" own=0 ;;
+      op) name="operator convergence" own=$lists ;;
+      resync) name="idle resync" own=0 ;;
+    esac
+    printf '  requests per HelloApi, %s: %s\n' "$name" "$(per_verb "$count" "$own" <"$work/$phase-$count")"
+    request_rows+=("| $count | $name | $(per_verb "$count" "$own" <"$work/$phase-$count") |")
+    details+=("$count HelloApis, $name (per HelloApi; the bench's own $own LIST of helloapis included):" "$(per_resource "$count" <"$work/$phase-$count")")
+  done
+  rows+=("| $count | $raw | $took | $ratio | $verdict | $(mib "$rss") MiB | $(mib "$restart_rss") MiB | $writes of $objects_total | $op_verbs |")
+  gone "$ns" "$count"
 done
-settle=$(elapsed "$t1")
-kill "$pid"; wait "$pid" 2>/dev/null || true
-start_operator
-# The restarted operator lists and reconciles every HelloApi once: an idle resync.
-t2=$(date +%s.%N)
-while [ "$(reconciled)" -lt "$count" ]; do
-  awk -v e="$(elapsed "$t2")" 'BEGIN {exit !(e > 300)}' && { echo "bench FAILED: the restarted operator did not reconcile all $count" >&2; exit 1; }
-  sleep 1
-done
-resync=$(elapsed "$t2")
-sleep 3
-after=$(versions | sort)
-writes=$(diff <(echo "$before") <(echo "$after") | grep -c '^>' || true)
-if [ "$writes" -gt 0 ]; then
-  echo "objects written in the idle resync (first 10):" >&2
-  diff <(echo "$before") <(echo "$after") | grep '^>' | head -10 >&2
-fi
-restart_rss=$(peak_rss_kib)
 
-printf 'operator bench: %d HelloApis\n' "$count"
-printf '  time to converge:          %s s   (target < 120 s)\n' "$took"
-printf '  peak RSS while converging: %s MiB (target < 100 MiB)\n' "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
-printf '  settled (no object changing for 10 s) after: %s s\n' "$settle"
-printf '  full resync after restart: %s s, peak RSS %s MiB\n' "$resync" "$(awk -v k="$restart_rss" 'BEGIN {printf "%.1f", k / 1024}')"
-printf '  writes in an idle resync:  %d objects of %d (target 0)\n' "$writes" "$(echo "$before" | wc -l)"
+echo
+echo "| HelloApis | raw s | operator s | ratio | within 1.5x | peak RSS | restart RSS | idle writes | requests per HelloApi by verb (operator) |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "| HelloApis | phase | requests per HelloApi by verb |"
+echo "|---|---|---|"
+printf '%s\n' "${request_rows[@]}"
+echo
+echo "By verb and resource:"
+printf '%s\n' "${details[@]}"
