@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TESTBED := testbed/cluster.sh
 CARGO ?= cargo
 
-.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint lint-sources test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-scan test-argocd test-kstatus test-msk-iam test-terraform bench bench-api bench-consumer fuzz-api up down
+.PHONY: help tools tools-node cluster cluster-node cluster-down cluster-status build lint lint-sources test test-rust test-testbed test-node test-e2e test-api-contract test-helm test-scan test-argocd test-kstatus test-msk-iam test-terraform test-images images bench bench-api bench-consumer fuzz-api up down
 
 help:
 	@echo "make cluster        start the local test bed (etcd, kube-apiserver, controller-manager, scheduler, Kafka)"
@@ -22,6 +22,8 @@ help:
 	@echo "make up             the whole product on this machine: node, Kafka, images, operator, a HelloApi; prints the URL"
 	@echo "make down           removes it (= make cluster-down)"
 	@echo "make test-e2e       the end-to-end tier: make up in its own test bed, curl, events, patch under load, delete"
+	@echo "make images         the three images for linux/amd64 and linux/arm64 (cross-compiled), pushed as OCI indexes to the test bed's registry (after make up)"
+	@echo "make test-images    both platforms' images: labels, sizes, the arm64 binaries under qemu-user against the test bed's broker"
 
 tools:
 	testbed/install.sh all
@@ -50,7 +52,7 @@ lint: lint-sources
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 # Every shell script of the repository (shellcheck reads .shellcheckrc).
-SHELL_SCRIPTS = $(wildcard testbed/*.sh testbed/tests/*.sh argocd/*.sh api/*.sh consumer/*.sh \
+SHELL_SCRIPTS = $(wildcard testbed/*.sh testbed/tests/*.sh argocd/*.sh api/*.sh consumer/*.sh images/target-tools/tool \
 	helm/tests/*.sh images/*.sh operator/bench/*.sh) .ci/run
 
 # What lint checks without compiling: formatting and the shell scripts
@@ -136,7 +138,7 @@ test-terraform:
 # after the other (a machine has one node). testbed/ci-tiers.sh runs them in
 # this order, times each, and builds what later tiers need in the background
 # at nice 19 (HELLO_CI_EARLY_BUILDS=0: not).
-TEST_TIERS = lint-sources test-argocd test-rust test-scan test-msk-iam test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e
+TEST_TIERS = lint-sources test-argocd test-rust test-scan test-msk-iam test-api-contract test-helm test-kstatus test-testbed test-terraform test-images test-node test-e2e
 test:
 	testbed/ci-tiers.sh $(TEST_TIERS)
 
@@ -144,6 +146,19 @@ test:
 # the three images (built here, no registry), the chart, the sample HelloApi.
 up:
 	testbed/up.sh
+
+# The three images for both platforms (HELLO_IMAGE_PLATFORMS), pushed as OCI
+# image indexes to the registry of the running test bed (make up; its env
+# file, or the caller's HELLO_TESTBED_REGISTRY).
+images:
+	HELLO_IMAGE_PLATFORMS=$${HELLO_IMAGE_PLATFORMS:-linux/amd64,linux/arm64} testbed/product-images.sh build
+	if [ -z "$${HELLO_TESTBED_REGISTRY:-}" ]; then . "$${HELLO_TESTBED_DIR:-.testbed}/env"; fi; \
+	  HELLO_IMAGE_PLATFORMS=$${HELLO_IMAGE_PLATFORMS:-linux/amd64,linux/arm64} testbed/product-images.sh push
+
+# Both platforms' images and the arm64 binaries under qemu-user, against the
+# test bed's broker (testbed/tests/images.sh).
+test-images:
+	testbed/with-testbed.sh testbed/tests/images.sh
 
 # The end-to-end tier: make up in a test bed of its own, then the product's
 # behaviours through its Service, kubectl logs, patch, exec, port-forward.

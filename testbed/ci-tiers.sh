@@ -25,9 +25,11 @@ early_pid=
 
 # The builds, in two lanes that run side by side: the terraform tools (the
 # AWS provider's Go build, most of it; checkov too) for the terraform tier,
+# then cargo-deny for the images tier,
 # and kube-score (~40 s, for test-scan, checkov's other user, right after
-# test-rust), the node's tools, the image tools and the product images'
-# release build for the node and end-to-end tiers. In one lane the images waited for the
+# test-rust), the node's tools, the image tools, qemu, the SBOM tools and
+# the product images' release build (both platforms) for the images, node
+# and end-to-end tiers. In one lane the images waited for the
 # terraform tools and started only at +51 min of a cold run, and the
 # end-to-end tier then waited ~15 min for them alone. `install.sh all` is
 # not here: test-rust builds it in the foreground within seconds.
@@ -46,8 +48,12 @@ early_lane() { # BUILD...: one after the other
   done
 }
 early_builds() {
-  early_lane "install.sh terraform-tools" &
-  early_lane "install.sh lua" "install.sh kube-score" "install.sh node" "install.sh image-tools" "product-images.sh build" &
+  early_lane "install.sh terraform-tools" "install.sh licence-tools" &
+  # Both platforms' images in one release build (test-images checks them;
+  # test-e2e's make up takes the host's).
+  HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64 \
+    early_lane "install.sh lua" "install.sh kube-score" "install.sh node" "install.sh image-tools" "install.sh qemu" \
+    "install.sh sbom-tools" "product-images.sh build" &
   wait
 }
 on_exit() {

@@ -32,10 +32,12 @@ work=$(cd "$work" && pwd)
 pki=$work/pki
 logs=$work/logs
 pids=$work/pids
+# The tool cache (install.sh); the registry keeps its storage there.
+cache=${HELLO_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hello-testbed}
 # Start order; `down` stops in reverse.
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler moto kafka)
 # The node's components, started after those when $work/node.on exists.
-node_components=(containerd kubelet kube-proxy kube-router)
+node_components=(registry containerd kubelet kube-proxy kube-router)
 node_on() { [ -f "$work/node.on" ]; }
 # The node's functions and settings (node_up, node_down, ...).
 # shellcheck source=node.sh
@@ -121,7 +123,7 @@ PY
 port_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[2], int(sys.argv[1])))' "$1" "${2:-127.0.0.1}" 2>/dev/null; }
 
 # Bump when the set of certificates changes, so an old $pki is regenerated.
-pki_version="5 $NODE_NAME"
+pki_version="6 $NODE_NAME"
 
 gen_pki() {
   [ "$(cat "$pki/.complete" 2>/dev/null)" = "$pki_version" ] && return 0
@@ -164,6 +166,9 @@ gen_pki() {
     ec kafka "/CN=kafka"
     sign kafka serverAuth "subjectAltName=IP:127.0.0.1,IP:$NODE_GATEWAY,DNS:localhost"
     openssl pkcs12 -export -in kafka.crt -inkey kafka.key -name kafka -out kafka.p12 -passout pass:hello-testbed
+    # The registry (node.sh), for skopeo, buildah and containerd on the host.
+    ec registry "/CN=hello-testbed-registry"
+    sign registry serverAuth "subjectAltName=IP:127.0.0.1,DNS:localhost"
     # Service-account tokens are signed with this key pair.
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key
     openssl pkey -in sa.key -pubout -out sa.pub
@@ -422,8 +427,12 @@ up() {
   # operator's allow 443 and 6443) match the endpoint's port, after DNAT.
   # There is one node per machine, so the port is free for it.
   if node_on && [ -z "${HELLO_TESTBED_API_PORT:-}" ]; then export HELLO_TESTBED_API_PORT=6443; fi
+  # The registry's port is part of every image name pushed to it (a chart's
+  # images.registry): fixed, so the names stay the same from one test bed
+  # to the next.
+  if node_on && [ -z "${HELLO_TESTBED_REGISTRY_PORT:-}" ]; then export HELLO_TESTBED_REGISTRY_PORT=5443; fi
   pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
-    KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT MOTO_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
+    KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT MOTO_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT REGISTRY_PORT
   # The pod network's bridge carries the gateway address the apiserver and
   # Kafka listen on for pods, so it exists before they start.
   node_on && node_network

@@ -11,7 +11,13 @@
 #                                    enforcer) from the Go module proxy
 #   testbed/install.sh images        the pause, probe and coredns OCI images
 #   testbed/install.sh image-tools   what the product's images need (make up):
-#                                    buildah, binutils (readelf)
+#                                    buildah, binutils (readelf), skopeo, and
+#                                    per HELLO_IMAGE_PLATFORMS rustup's targets
+#                                    and Debian's cross toolchains
+#   testbed/install.sh qemu          qemu-user-static and jq (make test-images)
+#   testbed/install.sh sbom-tools     cargo-cyclonedx and oras (the images' SBOMs)
+#   testbed/install.sh licence-tools  cargo-deny (the licence policy, make test-images)
+#   testbed/install.sh --print-sbom-tools, --print-licence-tools   their PATH entries
 #   testbed/install.sh lint-tools    shellcheck (Debian), for make lint
 #   testbed/install.sh scanners      checkov and kube-score, for make test-scan
 #   testbed/install.sh kube-score    kube-score from the Go module proxy
@@ -56,6 +62,8 @@ tf_aws_dir=$cache/terraform-provider-aws-$TF_AWS_PROVIDER_VERSION-trimmed-$tf_aw
 tflint_dir=$cache/tflint-$TFLINT_VERSION-aws-$TFLINT_RULESET_AWS_VERSION
 checkov_dir=$cache/checkov-$CHECKOV_VERSION
 kube_score_dir=$cache/kube-score-$KUBE_SCORE_VERSION
+sbom_dir=$cache/sbom-tools-cyclonedx-$CARGO_CYCLONEDX_VERSION-oras-$ORAS_VERSION
+licence_dir=$cache/cargo-deny-$CARGO_DENY_VERSION
 # kstatus is built from the sources in testbed/kstatus/, so its directory is
 # named after a hash of them as well as the cli-utils version: an edit rebuilds.
 kstatus_key=$(cat "$here"/kstatus/*.go "$here/kstatus/go.mod" "$here/kstatus/go.sum" | sha256sum | cut -c1-12)
@@ -140,21 +148,40 @@ install_debian_packages() {
 }
 
 # The product's images (testbed/product-images.sh): release binaries and
-# their C runtime (images/build.sh needs readelf and ldd, and rustup's
-# target, the host's <arch>-unknown-linux-gnu unless HELLO_IMAGE_TARGET says
-# otherwise) put FROM scratch by buildah. Checks first, so a second run costs
-# a dpkg-query and a rustup call.
+# their C runtime (images/build.sh reads them with readelf) put FROM scratch
+# by buildah, for each platform of HELLO_IMAGE_PLATFORMS (default: the
+# host's): rustup's target, and for a platform other than the host's
+# Debian's cross toolchain (images/platforms.sh). Checks first, so a second
+# run costs a dpkg-query and a rustup call.
 install_image_tools() {
-  local p
-  install_debian_packages "image tools" buildah binutils
-  for p in buildah readelf ldd cargo; do need "$p" "image tools"; done
+  # shellcheck source=images/platforms.sh
+  . "$here/../images/platforms.sh"
+  local p platform platforms packages=(buildah binutils skopeo)
+  IFS=, read -r -a platforms <<<"${HELLO_IMAGE_PLATFORMS:-$(host_platform)}"
+  for platform in "${platforms[@]}"; do
+    # shellcheck disable=SC2207 # package names, no spaces
+    packages+=($(cross_packages "$platform")) || fail "image tools" "unsupported platform $platform"
+  done
+  install_debian_packages "image tools" "${packages[@]}"
+  for p in buildah readelf skopeo cargo; do need "$p" "image tools"; done
   local target
-  target=${HELLO_IMAGE_TARGET:-$(uname -m)-unknown-linux-gnu}
-  if ! rustup target list --installed 2>/dev/null | grep -x "$target" >/dev/null; then
-    need rustup "image tools"
-    step "rustup target add $target"
-    run_step "image tools: rustup target add $target" "$cache/rustup-target.log" rustup target add "$target"
-  fi
+  for platform in "${platforms[@]}"; do
+    target=$(rust_target "$platform")
+    if ! rustup target list --installed 2>/dev/null | grep -x "$target" >/dev/null; then
+      need rustup "image tools"
+      step "rustup target add $target"
+      run_step "image tools: rustup target add $target" "$cache/rustup-target.log" rustup target add "$target"
+    fi
+  done
+}
+
+# Running the arm64 binaries on this machine (testbed/tests/images.sh):
+# qemu-user, invoked directly (no binfmt registration), and jq for the image
+# configs.
+install_qemu() {
+  install_debian_packages "qemu" qemu-user-static jq
+  need qemu-aarch64-static "qemu"
+  need jq "qemu"
 }
 
 install_kubernetes() {
@@ -639,6 +666,43 @@ install_kube_score() {
   finish "$kube_score_dir"
 }
 
+# The images' SBOM tools (make up): cargo-cyclonedx (crates.io, its own
+# Cargo.lock) writes them, oras (Go module proxy) attaches them.
+install_sbom_tools() {
+  [ -f "$sbom_dir/.complete" ] && return 0
+  need cargo "sbom tools"
+  need go "sbom tools"
+  step "cargo-cyclonedx $CARGO_CYCLONEDX_VERSION, oras $ORAS_VERSION"
+  begin "$sbom_dir" || return 0
+  run_step "sbom tools: go install oras" "$sbom_dir.partial/oras.log" \
+    env GOBIN="$sbom_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
+    "oras.land/oras/cmd/oras@$ORAS_VERSION"
+  cargo_install "sbom tools" "$sbom_dir.partial" cargo-cyclonedx "$CARGO_CYCLONEDX_VERSION"
+  prints "$CARGO_CYCLONEDX_VERSION" "$sbom_dir.partial/bin/cargo-cyclonedx" cyclonedx --version ||
+    fail "sbom tools: version check" "cargo-cyclonedx does not print $CARGO_CYCLONEDX_VERSION"
+  prints "${ORAS_VERSION#v}" "$sbom_dir.partial/bin/oras" version ||
+    fail "sbom tools: version check" "oras version does not print $ORAS_VERSION"
+  finish "$sbom_dir"
+}
+
+# The licence policy's checker (make test-images): cargo-deny, offline.
+install_licence_tools() {
+  [ -f "$licence_dir/.complete" ] && return 0
+  need cargo "licence tools"
+  step "cargo-deny $CARGO_DENY_VERSION"
+  begin "$licence_dir" || return 0
+  cargo_install "licence tools" "$licence_dir.partial" cargo-deny "$CARGO_DENY_VERSION"
+  prints "$CARGO_DENY_VERSION" "$licence_dir.partial/bin/cargo-deny" --version ||
+    fail "licence tools: version check" "cargo-deny --version does not print $CARGO_DENY_VERSION"
+  finish "$licence_dir"
+}
+
+cargo_install() { # WHAT ROOT CRATE VERSION: with the crate's own Cargo.lock
+  run_step "$1: cargo install $3 $4" "$2/$3.log" \
+    env CARGO_TARGET_DIR="$2/target" cargo install --locked --quiet --root "$2" "$3@$4"
+  rm -rf "$2/target"
+}
+
 case "${1:-all}" in
   --print-path) printf '%s\n' "$kube_dir/bin" "$etcd_dir/bin" "$helm_dir/bin" "$moto_dir/bin" "$kstatus_dir/bin" ;;
   --print-kstatus) printf '%s\n' "$kstatus_dir/bin/kstatus" ;;
@@ -647,8 +711,13 @@ case "${1:-all}" in
   --print-images) print_images ;;
   --print-coredns-dir) printf '%s\n' "$coredns_dir" ;;
   --print-kube-router) printf '%s\n' "$kube_router_dir/bin/kube-router" ;;
+  --print-sbom-tools) printf '%s\n' "$sbom_dir/bin" ;;
+  --print-licence-tools) printf '%s\n' "$licence_dir/bin" ;;
+  sbom-tools) install_sbom_tools ;;
+  licence-tools) install_licence_tools ;;
   node-packages) install_node_packages ;;
   image-tools) install_image_tools ;;
+  qemu) install_qemu ;;
   lint-tools) install_debian_packages "lint tools" shellcheck; need shellcheck "lint tools" ;;
   coredns) install_coredns ;;
   kube-router) install_kube_router ;;
@@ -697,5 +766,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|kube-router|images|terraform|terraform-provider-aws|tflint|checkov|kube-score|scanners|terraform-tools|image-tools|lint-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|kube-router|images|terraform|terraform-provider-aws|tflint|checkov|kube-score|scanners|terraform-tools|image-tools|qemu|sbom-tools|licence-tools|lint-tools)" ;;
 esac

@@ -34,6 +34,25 @@ node_owner=/run/hello-testbed-node.owner
 ctr_() { ctr --address "$node_dir/containerd/containerd.sock" --namespace k8s.io "$@"; }
 kubectl_() { "$kbin/kubectl" --kubeconfig "$work/kubeconfig" "$@"; }
 
+# The test bed's OCI registry (Debian's docker-registry, distribution 2.8)
+# on loopback with TLS from the test bed CA. Its storage is in the tool
+# cache, so images pushed by one test bed are there for the next one
+# (testbed/product-images.sh pushes only what is missing).
+registry_config() {
+  cat <<EOF
+version: 0.1
+log:
+  level: info
+  accesslog: {disabled: true}
+storage:
+  filesystem: {rootdirectory: $cache/registry}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+  tls: {certificate: $pki/registry.crt, key: $pki/registry.key}
+EOF
+}
+
 node_env() {
   local images
   images=$("$here/install.sh" --print-images)
@@ -46,6 +65,10 @@ export HELLO_KAFKA_IAM_POD_BOOTSTRAP_SERVERS=$NODE_GATEWAY:$KAFKA_IAM_POD_PORT
 # ctr talks to the node's containerd: ctr images ls, ctr tasks ls
 export CONTAINERD_ADDRESS=$node_dir/containerd/containerd.sock
 export CONTAINERD_NAMESPACE=k8s.io
+# The test bed's registry (TLS, the test bed CA): skopeo, buildah and the
+# node's containerd use it as they would ECR.
+export HELLO_TESTBED_REGISTRY=127.0.0.1:$REGISTRY_PORT
+export HELLO_TESTBED_REGISTRY_CA=$pki/ca.crt
 export HELLO_TESTBED_PAUSE_IMAGE=$(sed -n 's/^PAUSE_IMAGE=//p' <<<"$images")
 export HELLO_TESTBED_PROBE_IMAGE=$(sed -n 's/^PROBE_IMAGE=//p' <<<"$images")
 EOF
@@ -180,8 +203,18 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     conf_dir = "$node_dir/cni/net.d"
     max_conf_num = 1
   [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = ""
+    config_path = "$node_dir/containerd/certs.d"
 EOF
+  # The test bed's registry: containerd pulls from it over TLS, trusting the
+  # test bed CA, as a node pulls from ECR.
+  mkdir -p "$node_dir/containerd/certs.d/127.0.0.1:$REGISTRY_PORT"
+  cat >"$node_dir/containerd/certs.d/127.0.0.1:$REGISTRY_PORT/hosts.toml" <<EOF
+server = "https://127.0.0.1:$REGISTRY_PORT"
+[host."https://127.0.0.1:$REGISTRY_PORT"]
+  capabilities = ["pull", "resolve"]
+  ca = "$pki/ca.crt"
+EOF
+  registry_config >"$node_dir/registry.yml"
   cat >"$node_dir/cni/net.d/10-hello-testbed.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
@@ -238,7 +271,8 @@ podLogsDir: $node_dir/pod-logs
 staticPodPath: ""
 serializeImagePulls: true
 # A small, shared disk: never evict for disk, and never collect
-# the imported images (there is no registry to pull them back from).
+# the imported images (pause, probe, CoreDNS: not in the registry, so
+# nothing could pull them back).
 # (0% turns a signal off; containerd 1.6 reports no separate image
 # filesystem to kubelet 1.35, which then saw disk pressure on a 94%-full disk.)
 evictionHard:
@@ -437,7 +471,10 @@ containerd_ready() { ctr_ version && ctr_ plugins ls | grep 'io.containerd.grpc.
 
 # node_import ARCHIVE...: docker-archive tarballs (they keep the full name) into the
 # node's containerd, namespace k8s.io, unpacked for its snapshotter; pods use
-# them with imagePullPolicy Never or IfNotPresent, no registry involved.
+# them with imagePullPolicy Never or IfNotPresent, no registry involved. Only
+# the test bed's own images (pause, probe, CoreDNS) come this way: the
+# sandbox image must be there before any pod, the registry included, and
+# the product's images go through the registry (product-images.sh push).
 node_import() {
   alive containerd || fail "import images" "the node's containerd is not running (testbed/cluster.sh up --node)"
   local a snap
@@ -462,6 +499,12 @@ node_up() {
       [ -s "$h/$NODE_CGROUP/cpuset.mems" ] || cat "$h/cpuset.mems" >"$h/$NODE_CGROUP/cpuset.mems"
     fi
   done
+
+  say "registry $(docker-registry --version | awk '{print $3}') on https://127.0.0.1:$REGISTRY_PORT, storage $cache/registry"
+  port_free "$REGISTRY_PORT" || fail "start registry" "port $REGISTRY_PORT is already in use"
+  mkdir -p "$cache/registry"
+  start registry docker-registry serve "$node_dir/registry.yml"
+  wait_until registry 30 curl -fsS --max-time 2 --cacert "$pki/ca.crt" "https://127.0.0.1:$REGISTRY_PORT/v2/"
 
   say "containerd $(containerd --version | awk '{print $3}') (snapshotter $(cat "$node_dir/snapshotter")), socket $node_dir/containerd/containerd.sock"
   start containerd containerd --config "$node_dir/containerd/config.toml" --log-level info
@@ -545,6 +588,7 @@ node_down() {
     done
   fi
   stop_one containerd
+  stop_one registry
   # Container processes (and shims) left in the node's cgroups.
   local h pid
   for _ in 1 2 3; do

@@ -2,15 +2,17 @@
 # `make up`: the whole product on this machine.
 #   1. the test bed with its node and Kafka (cluster.sh up --node)
 #   2. the images of hello-operator, hello-api and hello-consumer, built from
-#      release binaries with buildah and imported into the node's
-#      containerd (product-images.sh; tagged by a hash of the sources)
+#      release binaries with buildah for this machine's platform and pushed
+#      to the test bed's registry (product-images.sh; tagged by a hash of the
+#      sources); the chart names them by digest, and the node pulls them
+#      (HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64 builds and pushes both)
 #   3. the operator, with its Helm chart (helm upgrade --install)
 #   4. the HelloApi testbed/samples/local.yaml, its Kafka pointing at the
 #      test bed's broker as pods reach it
 #   5. waits until that HelloApi is Ready and answers, then writes HELLO_URL
 #      (its Service's ClusterIP, which the host reaches through kube-proxy)
 #      into $HELLO_TESTBED_DIR/env and prints the curl to run.
-# Idempotent: a second run with unchanged sources builds and imports nothing
+# Idempotent: a second run with unchanged sources builds, pushes and pulls nothing
 # and takes seconds. `make down` (cluster.sh down) removes everything.
 # HELLO_UP_NAMESPACE (hello) and HELLO_UP_NAME (hello) place the HelloApi.
 set -euo pipefail
@@ -42,7 +44,7 @@ start=$SECONDS
 mkdir -p "$logs"
 
 "$here/product-images.sh" build || exit 1
-"$here/product-images.sh" import || exit 1
+"$here/product-images.sh" push || exit 1
 eval "$("$here/product-images.sh" --print)"
 
 # Diagnostics of a failed step: the pods, kubectl describe, and the logs
@@ -77,9 +79,10 @@ diagnose_helloapi() { # FILE
   } >"$1" 2>&1 || true
 }
 
-step "helm upgrade --install $release (images $HELLO_IMAGE_TAG) in $ops"
+step "helm upgrade --install $release (images $HELLO_IMAGE_TAG, by digest from $HELLO_TESTBED_REGISTRY) in $ops"
 if ! helm upgrade --install "$release" "$repo/helm/hello-operator" -n "$ops" --create-namespace \
-  --set images.registry=localhost/hello --set "images.tag=$HELLO_IMAGE_TAG" --set images.pullPolicy=IfNotPresent \
+  --set "images.registry=$HELLO_TESTBED_REGISTRY/hello" --set "images.tag=$HELLO_IMAGE_TAG" --set images.pullPolicy=IfNotPresent \
+  --set "images.operator.digest=$OPERATOR_DIGEST" --set "images.api.digest=$API_DIGEST" --set "images.consumer.digest=$CONSUMER_DIGEST" \
   --wait --timeout 180s >"$logs/up-helm.log" 2>&1; then
   diagnose_operator "$logs/up-operator-diagnostics.log"
   fail "hello-operator (helm chart)" "the release is not ready after 180 s; helm's output is $logs/up-helm.log, pods and the operator's log are in $logs/up-operator-diagnostics.log, kubelet's in $logs/kubelet.log" \

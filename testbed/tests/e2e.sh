@@ -5,7 +5,10 @@
 #   - testbed/up.sh (make up): node, Kafka, images, helm install of the chart,
 #     the sample HelloApi Ready, HELLO_URL in the env file; a second run is
 #     quick and changes nothing
-#   - the operator runs in pods of the chart, from the image built here
+#   - the operator runs in pods of the chart, from the image built here,
+#     pushed to the test bed's registry and pulled by the node by digest
+#   - make images: both platforms' indexes in the registry; the arm64
+#     hello-api taken out of it and run under qemu-user serves /hello
 #   - curl /hello through the HelloApi's Service
 #   - /current_time?name=X, and `Hello, X!` in kubectl logs of the consumer
 #   - kubectl patch of the responses while a client loop runs: the new answer
@@ -54,8 +57,18 @@ check "make up prints the URL to curl" grep -q '^curl http://10\.96\.[0-9.]*/hel
 . "$dir/env"
 check "the env file exports HELLO_URL ($HELLO_URL)" grep -q '^export HELLO_URL=http://10\.96\.' "$dir/env"
 eval "$("$here/product-images.sh" --print)"
-check "the node's containerd holds the three images tagged $HELLO_IMAGE_TAG" \
-  bash -c "ctr images ls -q | grep -xF -e '$OPERATOR_IMAGE' -e '$API_IMAGE' -e '$CONSUMER_IMAGE' | wc -l | grep -qx 3"
+check "the registry holds the three images tagged $HELLO_IMAGE_TAG, with digests" \
+  [ -n "${OPERATOR_DIGEST:-}" ] -a -n "${API_DIGEST:-}" -a -n "${CONSUMER_DIGEST:-}"
+OPERATOR_IMAGE=${OPERATOR_IMAGE%:*}@$OPERATOR_DIGEST API_IMAGE_TAG=$API_IMAGE API_IMAGE=${API_IMAGE%:*}@$API_DIGEST
+CONSUMER_IMAGE=${CONSUMER_IMAGE%:*}@$CONSUMER_DIGEST
+# What users check: the digest each pod runs is the one skopeo reads from
+# the registry.
+pulled_digests() {
+  local want
+  want=$(for i in "$@"; do skopeo inspect --raw --cert-dir "$dir/certs" "docker://${i%@*}:$HELLO_IMAGE_TAG" | sha256sum | sed 's/ .*//'; done | sort -u)
+  [ -n "$want" ] && [ "$(kubectl get pods -A -o jsonpath='{..imageID}' | tr ' ' '\n' | grep "$HELLO_TESTBED_REGISTRY/hello/" | sed 's/.*@sha256://' | sort -u)" = "$want" ]
+}
+mkdir -p "$dir/certs" && cp "$HELLO_TESTBED_REGISTRY_CA" "$dir/certs/ca.crt"
 
 check "helm shows the release deployed" bash -c "helm status hello-operator -n hello-system | grep -q 'STATUS: deployed'"
 check "the operator runs in the chart's pods from $OPERATOR_IMAGE" \
@@ -64,25 +77,76 @@ check "the HelloApi is Ready" \
   bash -c "[ \"\$(kubectl get hapi $name -n $ns -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
 check "its API pods run $API_IMAGE and its consumer $CONSUMER_IMAGE" \
   bash -c "[ \"\$(kubectl get deployment $name $name-consumer -n $ns -o jsonpath='{.items[*].spec.template.spec.containers[0].image}')\" = '$API_IMAGE $CONSUMER_IMAGE' ]"
+check "the pods' imageIDs are the digests skopeo reads from the registry" \
+  pulled_digests "$OPERATOR_IMAGE" "$API_IMAGE" "$CONSUMER_IMAGE"
 
 # ---------------------------------------------------------------- failures name the component
-# (the images are built now) Importing them with no node fails naming the step and what to run.
-out=$(HELLO_TESTBED_DIR=$dir/no-such-testbed "$here/product-images.sh" import 2>&1)
-check "importing images without a node fails naming the step and the test bed" \
-  grep -q 'product images FAILED at step "import images": .*testbed/cluster.sh up --node' <<<"$out"
-rm -rf "$dir/no-such-testbed"
+# (the images are built now) Pushing them with no registry fails naming the step and what to run.
+out=$(env -u HELLO_TESTBED_REGISTRY "$here/product-images.sh" push 2>&1)
+check "pushing images without a registry fails naming the step and the test bed" \
+  grep -q 'product images FAILED at step "registry": .*testbed/cluster.sh up --node' <<<"$out"
 
 # ---------------------------------------------------------------- a second make up
 pods_before=$(kubectl get pods -A -o jsonpath='{.items[*].metadata.uid}')
+pull_events() { kubectl get events -A --field-selector reason=Pulling -o jsonpath='{range .items[*]}{.metadata.uid} {.count}{"\n"}{end}'; }
+pulls_before=$(pull_events)
 start=$SECONDS
 timeout 600 "$here/up.sh" >"$dir/up2.log" 2>&1
 rc=$?
 took=$((SECONDS - start))
 check "a second make up succeeds in seconds ($took s, at most 60)" [ $rc -eq 0 -a $took -le 60 ]
-check "  builds and imports nothing" bash -c "grep -q 'images .* are built' '$dir/up2.log' && grep -q 'containerd has the images' '$dir/up2.log'"
+check "  builds and pushes nothing" bash -c "grep -q 'images .* are built' '$dir/up2.log' && [ \$(grep -c 'holds .* already' '$dir/up2.log') = 3 ] && ! grep -q 'pushing ' '$dir/up2.log'"
+check "  and pulls nothing (no Pulling event since the first)" [ "$pulls_before" = "$(pull_events)" ]
 check "  and restarts no pod" [ "$pods_before" = "$(kubectl get pods -A -o jsonpath='{.items[*].metadata.uid}')" ]
 # shellcheck source=/dev/null # written at run time
 . "$dir/env"
+
+# ---------------------------------------------------------------- make images: both platforms
+both=linux/amd64,linux/arm64
+if (cd "$repo" && HELLO_IMAGE_PLATFORMS=$both make --no-print-directory images) >"$dir/images.log" 2>&1; then
+  ok "make images builds and pushes $both"
+else
+  bad "make images builds and pushes $both"
+  tail -20 "$dir/images.log" | sed 's/^/     /'
+fi
+for p in hello-operator hello-api hello-consumer; do
+  check "  the registry's $p:$HELLO_IMAGE_TAG is an OCI index of linux/amd64 and linux/arm64" \
+    bash -c "skopeo inspect --raw --cert-dir '$dir/certs' 'docker://$HELLO_TESTBED_REGISTRY/hello/$p:$HELLO_IMAGE_TAG' |
+      jq -e '.mediaType == \"application/vnd.oci.image.index.v1+json\" and ([.manifests[].platform | .os + \"/\" + .architecture] | sort) == [\"linux/amd64\", \"linux/arm64\"]'"
+done
+# The arm64 hello-api as a node would get it: out of the registry by the
+# index's tag, its layers unpacked, run under qemu-user.
+arm64_api=$dir/arm64-api
+skopeo copy --override-arch arm64 --src-cert-dir "$dir/certs" \
+  "docker://$HELLO_TESTBED_REGISTRY/hello/hello-api:$HELLO_IMAGE_TAG" "dir:$arm64_api/image" >"$dir/arm64-copy.log" 2>&1
+python3 - "$arm64_api" <<'PY' >>"$dir/arm64-copy.log" 2>&1
+import json, os, sys, tarfile
+d = sys.argv[1]
+manifest = json.load(open(f"{d}/image/manifest.json"))
+for layer in manifest["layers"]:
+    tarfile.open(f"{d}/image/" + layer["digest"].split(":")[1]).extractall(f"{d}/rootfs")
+PY
+arm64_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+qemu-aarch64-static -L "$arm64_api/rootfs" "$arm64_api/rootfs/usr/local/bin/hello-api" \
+  --listen "127.0.0.1:$arm64_port" --admin-listen 127.0.0.1:0 >"$dir/arm64-api.log" 2>&1 </dev/null &
+arm64_pid=$!
+check "  the arm64 hello-api from the registry, under qemu-user, serves /hello" \
+  eventually 60 bash -c "[ \"\$(curl -fsS --max-time 2 http://127.0.0.1:$arm64_port/hello)\" = '{\"message\":\"Hello, World!\"}' ]"
+kill "$arm64_pid" 2>/dev/null
+wait "$arm64_pid" 2>/dev/null
+# Its SBOM, read back from the registry: the artifact that refers to the
+# arm64 image's manifest (oras discover), pulled, is the SBOM built with it.
+oras=$("$here/install.sh" --print-sbom-tools)/oras
+arm64_digest=$(skopeo inspect --raw --cert-dir "$dir/certs" "docker://$HELLO_TESTBED_REGISTRY/hello/hello-api:$HELLO_IMAGE_TAG" |
+  jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest')
+sbom_ref=$("$oras" discover --ca-file "$dir/certs/ca.crt" --distribution-spec v1.1-referrers-tag \
+  --artifact-type application/vnd.cyclonedx+json --format json "$HELLO_TESTBED_REGISTRY/hello/hello-api@$arm64_digest" 2>"$dir/sbom-discover.log" |
+  jq -r '(.manifests // .referrers // [])[].digest')
+check "  the arm64 hello-api's SBOM refers to its manifest in the registry (oras discover: $sbom_ref)" \
+  [ "$(wc -w <<<"$sbom_ref")" = 1 ]
+"$oras" pull --ca-file "$dir/certs/ca.crt" -o "$dir/sbom" "$HELLO_TESTBED_REGISTRY/hello/hello-api@$sbom_ref" >"$dir/sbom-pull.log" 2>&1
+check "  pulled back, it is the CycloneDX SBOM built with the image, listing librdkafka" \
+  bash -c "cmp '$dir/sbom/hello-api.cdx.json' '$HELLO_IMAGES_DIR/linux_arm64/hello-api.cdx.json' && jq -e '[.components[].name] | index(\"librdkafka\")' '$dir/sbom/hello-api.cdx.json'"
 
 # ---------------------------------------------------------------- the API through its Service
 check "curl \$HELLO_URL/hello through the Service answers Hello, World!" \
@@ -197,21 +261,22 @@ under_load "a change of spec.resources" "$ns" "$api_pods" \
 check "  the API pods run with the new requests" \
   bash -c "[ \"\$(kubectl get deployment $name -n $ns -o jsonpath='{.spec.template.spec.containers[0].resources.requests.cpu}')\" = 60m ]"
 
-# A second tag of the same image, as a registry would hold for a release.
-second_api_image=${API_IMAGE%:*}:e2e-second
-ctr -n k8s.io images tag --force "$API_IMAGE" "$second_api_image" >/dev/null
+# A second tag of the same image in the registry, as a release would push.
+second_api_image=${API_IMAGE_TAG%:*}:e2e-second
+skopeo copy --all --src-cert-dir "$dir/certs" --dest-cert-dir "$dir/certs" \
+  "docker://$API_IMAGE_TAG" "docker://$second_api_image" >"$dir/second-tag.log" 2>&1
 helm_upgrade() { # helm upgrade of the operator, keeping up.sh's values
   helm upgrade hello-operator "$repo/helm/hello-operator" -n hello-system --reuse-values --wait --timeout 180s "$@"
 }
 operator_pods="app.kubernetes.io/name=hello-operator"
 under_load "helm upgrade to a new default API image (the operator rolls every HelloApi without spec.image)" "$ns" "$api_pods" \
-  helm_upgrade --set "images.api.tag=e2e-second"
+  helm_upgrade --set "images.api.tag=e2e-second" --set images.api.digest=
 check "  the API pods run the operator's new default image $second_api_image" \
   bash -c "[ \"\$(kubectl get deployment $name -n $ns -o jsonpath='{.spec.template.spec.containers[0].image}')\" = '$second_api_image' ]"
 check "  status.versions names it, with the digest the kubelet reports" \
   bash -c "kubectl get hapi $name -n $ns -o jsonpath='{.status.versions.api[0].image} {.status.versions.api[0].imageID} {.status.versions.api[0].readyReplicas}' | grep -E '^$second_api_image [^ ]*sha256:[0-9a-f]{64} 2$'"
 
-under_load "a change of spec.image to another tag" "$ns" "$api_pods" \
+under_load "a change of spec.image to another image reference (the first, by digest)" "$ns" "$api_pods" \
   kubectl patch hapi "$name" -n "$ns" --type merge -p "{\"spec\":{\"image\":\"$API_IMAGE\"}}"
 check "  the API pods run $API_IMAGE" \
   bash -c "[ \"\$(kubectl get deployment $name -n $ns -o jsonpath='{.spec.template.spec.containers[0].image}')\" = '$API_IMAGE' ]"
@@ -352,7 +417,7 @@ rc=$?
 check "  then Current once it serves" \
   bash -c "[ $rc = 0 ] && tail -1 '$dir/kstatus-new.log' | grep -q 'Current'"
 sed 's/^/     /' "$dir/kstatus-new.log" | head -5
-bad_image=localhost/hello/hello-api:does-not-exist
+bad_image=$HELLO_TESTBED_REGISTRY/hello/hello-api:does-not-exist
 kubectl patch hapi "$stuck" -n "$ns" --type merge -p "{\"spec\":{\"image\":\"$bad_image\"}}" >/dev/null
 t_bad=$SECONDS
 kstatus -n "$ns" "$stuck" --watch --until Failed --timeout 180s >"$dir/kstatus-stuck.log" 2>&1 &
