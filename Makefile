@@ -137,8 +137,9 @@ test-terraform:
 # test-node and test-e2e each start their own test bed with the node, one
 # after the other (a machine has one node). testbed/ci-tiers.sh runs them in
 # this order, times each, and builds what later tiers need in the background
-# at nice 19 (HELLO_CI_EARLY_BUILDS=0: not).
-TEST_TIERS = lint-sources test-argocd test-rust test-scan test-msk-iam test-api-contract test-helm test-kstatus test-testbed test-terraform test-images test-node test-e2e
+# at nice 19 (HELLO_CI_EARLY_BUILDS=0: not). test-images is last: the arm64
+# images are built after the host's, while the tiers before it run.
+TEST_TIERS = lint-sources test-argocd test-rust test-scan test-msk-iam test-api-contract test-helm test-kstatus test-testbed test-terraform test-node test-e2e test-images
 test:
 	testbed/ci-tiers.sh $(TEST_TIERS)
 

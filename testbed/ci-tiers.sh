@@ -49,11 +49,14 @@ early_lane() { # BUILD...: one after the other
 }
 early_builds() {
   early_lane "install.sh terraform-tools" "install.sh licence-tools" &
-  # Both platforms' images in one release build (test-images checks them;
-  # test-e2e's make up takes the host's).
+  # The host's images first, for test-node and test-e2e's make up, then the
+  # other platform's (the same target directory: the host-side build
+  # scripts and proc macros are not compiled again), for the end of test-e2e
+  # (make images) and test-images, the last tiers.
   HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64 \
     early_lane "install.sh lua" "install.sh kube-score" "install.sh node" "install.sh image-tools" "install.sh qemu" \
-    "install.sh sbom-tools" "product-images.sh build" &
+    "install.sh sbom-tools" "product-images.sh build $(source "$here/../images/platforms.sh" && host_platform)" \
+    "product-images.sh build linux/amd64,linux/arm64" &
   wait
 }
 on_exit() {

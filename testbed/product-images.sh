@@ -3,7 +3,8 @@
 # on this machine for one or more platforms and pushed to the test bed's
 # registry as OCI image indexes, the way a release pushes them to ECR.
 #
-#   testbed/product-images.sh build    release binaries (images/build.sh, one
+#   testbed/product-images.sh build [PLATFORMS]
+#                                      release binaries (images/build.sh, one
 #                                      cargo invocation for every platform),
 #                                      then `buildah bud` of each target of
 #                                      images/Dockerfile (ROOTFS=prebuilt) per
@@ -273,11 +274,16 @@ push() {
 }
 
 case "${1:-}" in
-  build) build ;;
+  build)
+    # PLATFORMS as an argument: for callers that cannot set the
+    # environment (testbed/ci-tiers.sh's early builds).
+    [ -z "${2:-}" ] || IFS=, read -r -a platforms <<<"$2"
+    build
+    ;;
   push) push ;;
   --print) print ;;
   *)
-    echo "usage: $0 build|push|--print" >&2
+    echo "usage: $0 build [PLATFORMS]|push|--print" >&2
     exit 2
     ;;
 esac

@@ -235,7 +235,7 @@ for count in $counts; do
   printf '  writes in an idle resync:      %d objects of %d (target 0)\n' "$writes" "$objects_total"
   for phase in raw op resync; do
     case $phase in
-      raw) name="raw creation" own=0 ;;
+      raw) name="raw creation" own=1 ;; # raw_children lists the HelloApis once
       op) name="operator convergence" own=$lists ;;
       resync) name="idle resync" own=0 ;;
     esac

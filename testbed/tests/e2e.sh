@@ -101,53 +101,6 @@ check "  and restarts no pod" [ "$pods_before" = "$(kubectl get pods -A -o jsonp
 # shellcheck source=/dev/null # written at run time
 . "$dir/env"
 
-# ---------------------------------------------------------------- make images: both platforms
-both=linux/amd64,linux/arm64
-if (cd "$repo" && HELLO_IMAGE_PLATFORMS=$both make --no-print-directory images) >"$dir/images.log" 2>&1; then
-  ok "make images builds and pushes $both"
-else
-  bad "make images builds and pushes $both"
-  tail -20 "$dir/images.log" | sed 's/^/     /'
-fi
-for p in hello-operator hello-api hello-consumer; do
-  check "  the registry's $p:$HELLO_IMAGE_TAG is an OCI index of linux/amd64 and linux/arm64" \
-    bash -c "skopeo inspect --raw --cert-dir '$dir/certs' 'docker://$HELLO_TESTBED_REGISTRY/hello/$p:$HELLO_IMAGE_TAG' |
-      jq -e '.mediaType == \"application/vnd.oci.image.index.v1+json\" and ([.manifests[].platform | .os + \"/\" + .architecture] | sort) == [\"linux/amd64\", \"linux/arm64\"]'"
-done
-# The arm64 hello-api as a node would get it: out of the registry by the
-# index's tag, its layers unpacked, run under qemu-user.
-arm64_api=$dir/arm64-api
-skopeo copy --override-arch arm64 --src-cert-dir "$dir/certs" \
-  "docker://$HELLO_TESTBED_REGISTRY/hello/hello-api:$HELLO_IMAGE_TAG" "dir:$arm64_api/image" >"$dir/arm64-copy.log" 2>&1
-python3 - "$arm64_api" <<'PY' >>"$dir/arm64-copy.log" 2>&1
-import json, os, sys, tarfile
-d = sys.argv[1]
-manifest = json.load(open(f"{d}/image/manifest.json"))
-for layer in manifest["layers"]:
-    tarfile.open(f"{d}/image/" + layer["digest"].split(":")[1]).extractall(f"{d}/rootfs")
-PY
-arm64_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-qemu-aarch64-static -L "$arm64_api/rootfs" "$arm64_api/rootfs/usr/local/bin/hello-api" \
-  --listen "127.0.0.1:$arm64_port" --admin-listen 127.0.0.1:0 >"$dir/arm64-api.log" 2>&1 </dev/null &
-arm64_pid=$!
-check "  the arm64 hello-api from the registry, under qemu-user, serves /hello" \
-  eventually 60 bash -c "[ \"\$(curl -fsS --max-time 2 http://127.0.0.1:$arm64_port/hello)\" = '{\"message\":\"Hello, World!\"}' ]"
-kill "$arm64_pid" 2>/dev/null
-wait "$arm64_pid" 2>/dev/null
-# Its SBOM, read back from the registry: the artifact that refers to the
-# arm64 image's manifest (oras discover), pulled, is the SBOM built with it.
-oras=$("$here/install.sh" --print-sbom-tools)/oras
-arm64_digest=$(skopeo inspect --raw --cert-dir "$dir/certs" "docker://$HELLO_TESTBED_REGISTRY/hello/hello-api:$HELLO_IMAGE_TAG" |
-  jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest')
-sbom_ref=$("$oras" discover --ca-file "$dir/certs/ca.crt" --distribution-spec v1.1-referrers-tag \
-  --artifact-type application/vnd.cyclonedx+json --format json "$HELLO_TESTBED_REGISTRY/hello/hello-api@$arm64_digest" 2>"$dir/sbom-discover.log" |
-  jq -r '(.manifests // .referrers // [])[].digest')
-check "  the arm64 hello-api's SBOM refers to its manifest in the registry (oras discover: $sbom_ref)" \
-  [ "$(wc -w <<<"$sbom_ref")" = 1 ]
-"$oras" pull --ca-file "$dir/certs/ca.crt" -o "$dir/sbom" "$HELLO_TESTBED_REGISTRY/hello/hello-api@$sbom_ref" >"$dir/sbom-pull.log" 2>&1
-check "  pulled back, it is the CycloneDX SBOM built with the image, listing librdkafka" \
-  bash -c "cmp '$dir/sbom/hello-api.cdx.json' '$HELLO_IMAGES_DIR/linux_arm64/hello-api.cdx.json' && jq -e '[.components[].name] | index(\"librdkafka\")' '$dir/sbom/hello-api.cdx.json'"
-
 # ---------------------------------------------------------------- the API through its Service
 check "curl \$HELLO_URL/hello through the Service answers Hello, World!" \
   bash -c "[ \"\$(curl -fsS --max-time 5 $HELLO_URL/hello)\" = '{\"message\":\"Hello, World!\"}' ]"
@@ -539,6 +492,53 @@ forward() { # TARGET PORT PATH EXPECTED
 }
 check "kubectl port-forward svc/$name serves /hello on 127.0.0.1" forward "svc/$name" 80 /hello "$msg"
 check "kubectl port-forward to the admin port serves /metrics" forward "deployment/$name" 9090 /metrics "# TYPE"
+
+# ---------------------------------------------------------------- make images: both platforms (last: in make test the arm64 build may still be running)
+both=linux/amd64,linux/arm64
+if (cd "$repo" && HELLO_IMAGE_PLATFORMS=$both make --no-print-directory images) >"$dir/images.log" 2>&1; then
+  ok "make images builds and pushes $both"
+else
+  bad "make images builds and pushes $both"
+  tail -20 "$dir/images.log" | sed 's/^/     /'
+fi
+for p in hello-operator hello-api hello-consumer; do
+  check "  the registry's $p:$HELLO_IMAGE_TAG is an OCI index of linux/amd64 and linux/arm64" \
+    bash -c "skopeo inspect --raw --cert-dir '$dir/certs' 'docker://$HELLO_TESTBED_REGISTRY/hello/$p:$HELLO_IMAGE_TAG' |
+      jq -e '.mediaType == \"application/vnd.oci.image.index.v1+json\" and ([.manifests[].platform | .os + \"/\" + .architecture] | sort) == [\"linux/amd64\", \"linux/arm64\"]'"
+done
+# The arm64 hello-api as a node would get it: out of the registry by the
+# index's tag, its layers unpacked, run under qemu-user.
+arm64_api=$dir/arm64-api
+skopeo copy --override-arch arm64 --src-cert-dir "$dir/certs" \
+  "docker://$HELLO_TESTBED_REGISTRY/hello/hello-api:$HELLO_IMAGE_TAG" "dir:$arm64_api/image" >"$dir/arm64-copy.log" 2>&1
+python3 - "$arm64_api" <<'PY' >>"$dir/arm64-copy.log" 2>&1
+import json, os, sys, tarfile
+d = sys.argv[1]
+manifest = json.load(open(f"{d}/image/manifest.json"))
+for layer in manifest["layers"]:
+    tarfile.open(f"{d}/image/" + layer["digest"].split(":")[1]).extractall(f"{d}/rootfs")
+PY
+arm64_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+qemu-aarch64-static -L "$arm64_api/rootfs" "$arm64_api/rootfs/usr/local/bin/hello-api" \
+  --listen "127.0.0.1:$arm64_port" --admin-listen 127.0.0.1:0 >"$dir/arm64-api.log" 2>&1 </dev/null &
+arm64_pid=$!
+check "  the arm64 hello-api from the registry, under qemu-user, serves /hello" \
+  eventually 60 bash -c "[ \"\$(curl -fsS --max-time 2 http://127.0.0.1:$arm64_port/hello)\" = '{\"message\":\"Hello, World!\"}' ]"
+kill "$arm64_pid" 2>/dev/null
+wait "$arm64_pid" 2>/dev/null
+# Its SBOM, read back from the registry: the artifact that refers to the
+# arm64 image's manifest (oras discover), pulled, is the SBOM built with it.
+oras=$("$here/install.sh" --print-sbom-tools)/oras
+arm64_digest=$(skopeo inspect --raw --cert-dir "$dir/certs" "docker://$HELLO_TESTBED_REGISTRY/hello/hello-api:$HELLO_IMAGE_TAG" |
+  jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest')
+sbom_ref=$("$oras" discover --ca-file "$dir/certs/ca.crt" --distribution-spec v1.1-referrers-tag \
+  --artifact-type application/vnd.cyclonedx+json --format json "$HELLO_TESTBED_REGISTRY/hello/hello-api@$arm64_digest" 2>"$dir/sbom-discover.log" |
+  jq -r '(.manifests // .referrers // [])[].digest')
+check "  the arm64 hello-api's SBOM refers to its manifest in the registry (oras discover: $sbom_ref)" \
+  [ "$(wc -w <<<"$sbom_ref")" = 1 ]
+"$oras" pull --ca-file "$dir/certs/ca.crt" -o "$dir/sbom" "$HELLO_TESTBED_REGISTRY/hello/hello-api@$sbom_ref" >"$dir/sbom-pull.log" 2>&1
+check "  pulled back, it is the CycloneDX SBOM built with the image, listing librdkafka" \
+  bash -c "cmp '$dir/sbom/hello-api.cdx.json' '$HELLO_IMAGES_DIR/linux_arm64/hello-api.cdx.json' && jq -e '[.components[].name] | index(\"librdkafka\")' '$dir/sbom/hello-api.cdx.json'"
 
 # ---------------------------------------------------------------- delete
 children="deployment/$name deployment/$name-consumer service/$name configmap/$name-responses serviceaccount/$name serviceaccount/$name-consumer role/$name rolebinding/$name poddisruptionbudget/$name networkpolicy/$name networkpolicy/$name-consumer"
