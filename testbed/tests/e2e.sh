@@ -58,7 +58,7 @@ check "make up prints the URL to curl" grep -q '^curl http://10\.96\.[0-9.]*/hel
 check "the env file exports HELLO_URL ($HELLO_URL)" grep -q '^export HELLO_URL=http://10\.96\.' "$dir/env"
 eval "$("$here/product-images.sh" --print)"
 check "the registry holds the three images tagged $HELLO_IMAGE_TAG, with digests" \
-  [ -n "${OPERATOR_DIGEST:-}" ] -a -n "${API_DIGEST:-}" -a -n "${CONSUMER_DIGEST:-}"
+  [ -n "${OPERATOR_DIGEST:-}" -a -n "${API_DIGEST:-}" -a -n "${CONSUMER_DIGEST:-}" ]
 OPERATOR_IMAGE=${OPERATOR_IMAGE%:*}@$OPERATOR_DIGEST API_IMAGE_TAG=$API_IMAGE API_IMAGE=${API_IMAGE%:*}@$API_DIGEST
 CONSUMER_IMAGE=${CONSUMER_IMAGE%:*}@$CONSUMER_DIGEST
 # What users check: the digest each pod runs is the one skopeo reads from
@@ -509,6 +509,7 @@ done
 # The arm64 hello-api as a node would get it: out of the registry by the
 # index's tag, its layers unpacked, run under qemu-user.
 arm64_api=$dir/arm64-api
+mkdir -p "$arm64_api"
 skopeo copy --override-arch arm64 --src-cert-dir "$dir/certs" \
   "docker://$HELLO_TESTBED_REGISTRY/hello/hello-api:$HELLO_IMAGE_TAG" "dir:$arm64_api/image" >"$dir/arm64-copy.log" 2>&1
 python3 - "$arm64_api" <<'PY' >>"$dir/arm64-copy.log" 2>&1
