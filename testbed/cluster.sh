@@ -25,6 +25,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+script_name=testbed
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 work=${HELLO_TESTBED_DIR:-$repo/.testbed}
 mkdir -p "$work"
@@ -43,18 +46,12 @@ node_on() { [ -f "$work/node.on" ]; }
 # shellcheck source=node.sh
 . "$here/node.sh"
 
-say() { printf '==> testbed: %s\n' "$*" >&2; }
-fail() {
-  printf '\ntestbed FAILED at step "%s": %s\n' "$1" "$2" >&2
-  [ -n "${3:-}" ] && [ -f "$3" ] && { printf -- '--- last lines of %s ---\n' "$3" >&2; tail -n 25 "$3" >&2; }
-  exit 1
-}
 
 pid_of() { cat "$pids/$1.pid" 2>/dev/null; }
 
 # A pid counts as ours only while its command line names this work directory,
 # so a recycled pid is never mistaken for (or killed as) a test bed process.
-owned() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$work"; }
+owned() { command_line_has "$1" "$work"; }
 
 alive() {
   local pid
@@ -383,12 +380,125 @@ stop_all() {
   done
   # Anything else still naming this work directory (a child that outlived
   # its parent) goes too: `down` leaves no process behind.
-  for pid in /proc/[0-9]*; do
-    pid=${pid#/proc/}
-    [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && owned "$pid" && ! grep -q 'cluster.sh' "/proc/$pid/cmdline" 2>/dev/null &&
-      { say "killing leftover pid $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+  for pid in $(processes_naming "$work"); do
+    command_line_has "$pid" cluster.sh && continue
+    say "killing leftover pid $pid"
+    kill -KILL "$pid" 2>/dev/null || true
   done
   return 0
+}
+
+# The control plane, one function per component, in start order. Each says
+# what it starts, fails naming itself when its port is taken, and starts it;
+# `up` waits for them.
+
+# listen NAME PORT [BIND]: fails naming NAME when PORT is taken.
+listen() { port_free "$2" "${3:-127.0.0.1}" || fail "start $1" "port $2 is already in use"; }
+
+start_etcd() { # ETCD-BIN-DIR
+  say "etcd $ETCD_VERSION on 127.0.0.1:$ETCD_PORT"
+  rm -rf "$work/etcd"
+  listen etcd "$ETCD_PORT"
+  start etcd "$1/etcd" --name testbed --data-dir "$work/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "testbed=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
+}
+
+start_apiserver() { # KUBERNETES-BIN-DIR
+  # With the node, pods reach the apiserver through the `kubernetes` Service
+  # (10.96.0.1:443 -> the gateway address): it listens on every address and
+  # advertises the gateway; its clients still authenticate by certificate or
+  # token, anonymous requests get only the health endpoints.
+  local bind=127.0.0.1 advertise=()
+  # (kubelet is reached by its InternalIP: the node's name is in no DNS.)
+  # shellcheck disable=SC2054 # InternalIP,Hostname is one flag value
+  node_on && { bind=0.0.0.0; advertise=(--advertise-address "$NODE_GATEWAY" --kubelet-preferred-address-types InternalIP,Hostname); }
+  say "kube-apiserver $KUBERNETES_VERSION on https://$bind:$API_PORT"
+  listen kube-apiserver "$API_PORT" "$bind"
+  start kube-apiserver "$1/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address "$bind" --secure-port "$API_PORT" "${advertise[@]}" \
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+    --client-ca-file "$pki/ca.crt" \
+    --authorization-mode Node,RBAC \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+    --service-cluster-ip-range "$SERVICE_CIDR" \
+    --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+    --allow-privileged=true --profiling=false --cert-dir "$pki/apiserver-generated"
+}
+
+start_controller_manager() { # KUBERNETES-BIN-DIR
+  local cfg=$work/controller-manager.kubeconfig
+  say "kube-controller-manager on 127.0.0.1:$KCM_PORT"
+  listen kube-controller-manager "$KCM_PORT"
+  start kube-controller-manager "$1/kube-controller-manager" \
+    --kubeconfig "$cfg" --authentication-kubeconfig "$cfg" --authorization-kubeconfig "$cfg" \
+    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$work/controller-manager-certs" \
+    --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+    --use-service-account-credentials \
+    --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
+    --leader-elect=false --profiling=false
+}
+
+start_scheduler() { # KUBERNETES-BIN-DIR
+  local cfg=$work/scheduler.kubeconfig
+  say "kube-scheduler on 127.0.0.1:$SCHEDULER_PORT"
+  listen kube-scheduler "$SCHEDULER_PORT"
+  start kube-scheduler "$1/kube-scheduler" \
+    --kubeconfig "$cfg" --authentication-kubeconfig "$cfg" --authorization-kubeconfig "$cfg" \
+    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --cert-dir "$work/scheduler-certs" \
+    --leader-elect=false --profiling=false
+}
+
+# moto's STS serves AssumeRoleWithWebIdentity, the IRSA chain's exchange of
+# a ServiceAccount token for temporary credentials; the broker reads what
+# it issued (motoEndpoint). Started through a link in $work, so its
+# command line names the work directory (`owned`).
+start_moto() {
+  say "moto $MOTO_VERSION (STS) on 127.0.0.1:$MOTO_PORT"
+  listen moto "$MOTO_PORT"
+  mkdir -p "$work/bin"
+  ln -sfn "$("$here/install.sh" --print-path | grep '/moto-')/moto_server" "$work/bin/moto_server"
+  start moto "$work/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+}
+
+start_kafka() {
+  say "kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
+  listen kafka "$KAFKA_PORT"
+  rm -rf "$work/kafka"
+  write_kafka_config
+  local cluster_id
+  cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>"$logs/kafka-format.log") ||
+    fail "format kafka storage" "StorageTool random-uuid failed" "$logs/kafka-format.log"
+  kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$work/kafka/server.properties" >>"$logs/kafka-format.log" 2>&1 ||
+    fail "format kafka storage" "StorageTool format failed" "$logs/kafka-format.log"
+  start kafka java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" \
+    -cp "$(kafka_dir)/libs/*:$("$here/install.sh" --print-msk-iam-libs)/*" kafka.Kafka "$work/kafka/server.properties"
+}
+
+# The certificates, ports and kubeconfigs every component reads.
+prepare() {
+  gen_pki
+  # With the node, the apiserver listens on 6443, as on kubeadm clusters:
+  # pods reach it through the kubernetes Service, and NetworkPolicies (the
+  # operator's allow 443 and 6443) match the endpoint's port, after DNAT.
+  # There is one node per machine, so the port is free for it.
+  if node_on && [ -z "${HELLO_TESTBED_API_PORT:-}" ]; then export HELLO_TESTBED_API_PORT=6443; fi
+  # The registry's port is part of every image name pushed to it (a chart's
+  # images.registry): fixed, so the names stay the same from one test bed
+  # to the next.
+  if node_on && [ -z "${HELLO_TESTBED_REGISTRY_PORT:-}" ]; then export HELLO_TESTBED_REGISTRY_PORT=5443; fi
+  pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
+    KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT MOTO_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT REGISTRY_PORT
+  # The pod network's bridge carries the gateway address the apiserver and
+  # Kafka listen on for pods, so it exists before they start.
+  node_on && node_network
+  write_kubeconfig "$work/kubeconfig" admin
+  write_kubeconfig "$work/controller-manager.kubeconfig" controller-manager
+  write_kubeconfig "$work/scheduler.kubeconfig" scheduler
 }
 
 up() {
@@ -421,98 +531,16 @@ up() {
   # bed is never left looking ready.
   trap 'rc=$?; [ $rc -ne 0 ] && stop_all; exit $rc' EXIT
 
-  gen_pki
-  # With the node, the apiserver listens on 6443, as on kubeadm clusters:
-  # pods reach it through the kubernetes Service, and NetworkPolicies (the
-  # operator's allow 443 and 6443) match the endpoint's port, after DNAT.
-  # There is one node per machine, so the port is free for it.
-  if node_on && [ -z "${HELLO_TESTBED_API_PORT:-}" ]; then export HELLO_TESTBED_API_PORT=6443; fi
-  # The registry's port is part of every image name pushed to it (a chart's
-  # images.registry): fixed, so the names stay the same from one test bed
-  # to the next.
-  if node_on && [ -z "${HELLO_TESTBED_REGISTRY_PORT:-}" ]; then export HELLO_TESTBED_REGISTRY_PORT=5443; fi
-  pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHEDULER_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
-    KAFKA_POD_PORT KAFKA_IAM_PORT KAFKA_IAM_REAUTH_PORT KAFKA_IAM_POD_PORT MOTO_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT REGISTRY_PORT
-  # The pod network's bridge carries the gateway address the apiserver and
-  # Kafka listen on for pods, so it exists before they start.
-  node_on && node_network
-  write_kubeconfig "$work/kubeconfig" admin
-  write_kubeconfig "$work/controller-manager.kubeconfig" controller-manager
-  write_kubeconfig "$work/scheduler.kubeconfig" scheduler
-
-  say "etcd $ETCD_VERSION on 127.0.0.1:$ETCD_PORT"
-  rm -rf "$work/etcd"
-  port_free "$ETCD_PORT" || fail "start etcd" "port $ETCD_PORT is already in use"
-  start etcd "$ebin/etcd" --name testbed --data-dir "$work/etcd" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "testbed=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
+  prepare
+  start_etcd "$ebin"
   wait_until etcd 30 bash -c "curl -fsS --max-time 2 http://127.0.0.1:$ETCD_PORT/health | grep -q '\"health\":\"true\"'"
-
-  # With the node, pods reach the apiserver through the `kubernetes` Service
-  # (10.96.0.1:443 -> the gateway address): it listens on every address and
-  # advertises the gateway; its clients still authenticate by certificate or
-  # token, anonymous requests get only the health endpoints.
-  local bind=127.0.0.1 advertise=()
-  # (kubelet is reached by its InternalIP: the node's name is in no DNS.)
-  # shellcheck disable=SC2054 # InternalIP,Hostname is one flag value
-  node_on && { bind=0.0.0.0; advertise=(--advertise-address "$NODE_GATEWAY" --kubelet-preferred-address-types InternalIP,Hostname); }
-  say "kube-apiserver $KUBERNETES_VERSION on https://$bind:$API_PORT"
-  port_free "$API_PORT" "$bind" || fail "start kube-apiserver" "port $API_PORT is already in use"
-  start kube-apiserver "$kbin/kube-apiserver" \
-    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address "$bind" --secure-port "$API_PORT" "${advertise[@]}" \
-    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
-    --client-ca-file "$pki/ca.crt" \
-    --authorization-mode Node,RBAC \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
-    --service-cluster-ip-range "$SERVICE_CIDR" \
-    --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
-    --allow-privileged=true --profiling=false --cert-dir "$pki/apiserver-generated"
+  start_apiserver "$kbin"
   wait_until kube-apiserver 90 apiserver_ready
-
-  local kcm_cfg=$work/controller-manager.kubeconfig sched_cfg=$work/scheduler.kubeconfig
-  say "kube-controller-manager on 127.0.0.1:$KCM_PORT"
-  port_free "$KCM_PORT" || fail "start kube-controller-manager" "port $KCM_PORT is already in use"
-  start kube-controller-manager "$kbin/kube-controller-manager" \
-    --kubeconfig "$kcm_cfg" --authentication-kubeconfig "$kcm_cfg" --authorization-kubeconfig "$kcm_cfg" \
-    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$work/controller-manager-certs" \
-    --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
-    --use-service-account-credentials \
-    --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
-    --leader-elect=false --profiling=false
-
-  say "kube-scheduler on 127.0.0.1:$SCHEDULER_PORT"
-  port_free "$SCHEDULER_PORT" || fail "start kube-scheduler" "port $SCHEDULER_PORT is already in use"
-  start kube-scheduler "$kbin/kube-scheduler" \
-    --kubeconfig "$sched_cfg" --authentication-kubeconfig "$sched_cfg" --authorization-kubeconfig "$sched_cfg" \
-    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --cert-dir "$work/scheduler-certs" \
-    --leader-elect=false --profiling=false
-
-  # moto's STS serves AssumeRoleWithWebIdentity, the IRSA chain's exchange of
-  # a ServiceAccount token for temporary credentials; the broker reads what
-  # it issued (motoEndpoint). Started through a link in $work, so its
-  # command line names the work directory (`owned`).
-  say "moto $MOTO_VERSION (STS) on 127.0.0.1:$MOTO_PORT"
-  port_free "$MOTO_PORT" || fail "start moto" "port $MOTO_PORT is already in use"
-  mkdir -p "$work/bin"
-  ln -sfn "$("$here/install.sh" --print-path | grep '/moto-')/moto_server" "$work/bin/moto_server"
-  start moto "$work/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
-
-  say "kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
-  port_free "$KAFKA_PORT" || fail "start kafka" "port $KAFKA_PORT is already in use"
-  rm -rf "$work/kafka"
-  write_kafka_config
-  local cluster_id
-  cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>"$logs/kafka-format.log") ||
-    fail "format kafka storage" "StorageTool random-uuid failed" "$logs/kafka-format.log"
-  kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$work/kafka/server.properties" >>"$logs/kafka-format.log" 2>&1 ||
-    fail "format kafka storage" "StorageTool format failed" "$logs/kafka-format.log"
-  start kafka java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" \
-    -cp "$(kafka_dir)/libs/*:$("$here/install.sh" --print-msk-iam-libs)/*" kafka.Kafka "$work/kafka/server.properties"
-
+  # The rest start side by side, then are waited for.
+  start_controller_manager "$kbin"
+  start_scheduler "$kbin"
+  start_moto
+  start_kafka
   wait_until kube-controller-manager 60 healthy_http "https://127.0.0.1:$KCM_PORT/healthz" -k
   wait_until kube-scheduler 60 healthy_http "https://127.0.0.1:$SCHEDULER_PORT/healthz" -k
   wait_until moto 60 curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"

@@ -40,6 +40,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+script_name="testbed install"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 cache=${HELLO_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hello-testbed}
 kube_dir=$cache/kubernetes-$KUBERNETES_VERSION
@@ -77,18 +80,12 @@ msk_iam_key=$({
 } | sha256sum | cut -c1-12)
 msk_iam_dir=$cache/msk-iam-auth-$msk_iam_key
 
-step() { printf '==> testbed install: %s\n' "$*" >&2; }
-fail() { printf 'testbed install FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
-
 # run_step NAME LOG CMD...: runs CMD with output in LOG; on failure names the
 # step and shows the tail of the log, so a broken build is never silent.
 run_step() {
   local name=$1 log=$2
   shift 2
-  if ! "$@" >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    fail "$name" "see $log"
-  fi
+  "$@" >"$log" 2>&1 || fail "$name" "see $log" "$log"
 }
 
 # Builds into a scratch directory and renames it into place, so an interrupted
@@ -137,7 +134,7 @@ install_debian_packages() {
   local apt_lock
   exec {apt_lock}>"$cache/apt.lock"
   flock "$apt_lock"
-  step "Debian packages: $*"
+  say "Debian packages: $*"
   local log=$cache/apt.log
   if ! DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@" >"$log" 2>&1; then
     run_step "$what: apt-get update" "$log" timeout 300 apt-get update
@@ -169,7 +166,7 @@ install_image_tools() {
     target=$(rust_target "$platform")
     if ! rustup target list --installed 2>/dev/null | grep -x "$target" >/dev/null; then
       need rustup "image tools"
-      step "rustup target add $target"
+      say "rustup target add $target"
       run_step "image tools: rustup target add $target" "$cache/rustup-target.log" rustup target add "$target"
     fi
   done
@@ -187,7 +184,7 @@ install_qemu() {
 install_kubernetes() {
   [ -f "$kube_dir/.complete" ] && return 0
   need go "kubernetes"
-  step "kubernetes $KUBERNETES_VERSION (control plane, kubelet, kube-proxy, kubectl)"
+  say "kubernetes $KUBERNETES_VERSION (control plane, kubelet, kube-proxy, kubectl)"
   begin "$kube_dir" || return 0
   local src=$kube_dir.partial/src minor=${KUBERNETES_VERSION#v1.}
   minor=${minor%%.*}
@@ -222,7 +219,7 @@ install_kubernetes() {
 install_etcd() {
   [ -f "$etcd_dir/.complete" ] && return 0
   need go "etcd"
-  step "etcd $ETCD_VERSION"
+  say "etcd $ETCD_VERSION"
   begin "$etcd_dir" || return 0
   local src=$etcd_dir.partial/src
   mkdir -p "$src" "$etcd_dir.partial/bin"
@@ -250,7 +247,7 @@ GO
 install_helm() {
   [ -f "$helm_dir/.complete" ] && return 0
   need go "helm"
-  step "helm $HELM_VERSION"
+  say "helm $HELM_VERSION"
   begin "$helm_dir" || return 0
   run_step "helm: go install" "$helm_dir.partial/build.log" \
     env GOBIN="$helm_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
@@ -266,7 +263,7 @@ install_kstatus() {
   need go "kstatus"
   grep -qE "^[[:space:]]*sigs\.k8s\.io/cli-utils $CLI_UTILS_VERSION\$" "$here/kstatus/go.mod" ||
     fail "kstatus: go.mod" "testbed/kstatus/go.mod does not require sigs.k8s.io/cli-utils $CLI_UTILS_VERSION (versions.env)"
-  step "kstatus $kstatus_key (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)"
+  say "kstatus $kstatus_key (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)"
   begin "$kstatus_dir" || return 0
   mkdir -p "$kstatus_dir.partial/bin"
   run_step "kstatus: go build" "$kstatus_dir.partial/build.log" \
@@ -285,7 +282,7 @@ install_kafka() {
   [ -f "$kafka_dir/.complete" ] && return 0
   need mvn "kafka"
   need java "kafka"
-  step "kafka $KAFKA_VERSION (Maven Central)"
+  say "kafka $KAFKA_VERSION (Maven Central)"
   begin "$kafka_dir" || return 0
   # Kafka 4.x logs through slf4j 1.7 and its pom brings no binding, so the
   # log4j2 binding for slf4j 1.x is added explicitly.
@@ -337,7 +334,7 @@ install_msk_iam_auth() {
   [ -f "$msk_iam_dir/.complete" ] && return 0
   need mvn "msk-iam-auth"
   need java "msk-iam-auth"
-  step "msk-iam-auth $msk_iam_key (AWS SDK for Java $AWS_SDK_JAVA_VERSION, Maven Central)"
+  say "msk-iam-auth $msk_iam_key (AWS SDK for Java $AWS_SDK_JAVA_VERSION, Maven Central)"
   begin "$msk_iam_dir" || return 0
   cp -r "$here/msk-iam-auth/pom.xml" "$here/msk-iam-auth/src" "$msk_iam_dir.partial/"
   run_step "msk-iam-auth: mvn package" "$msk_iam_dir.partial/mvn.log" \
@@ -358,7 +355,7 @@ install_pip_tool() {
   [ -f "$dir/.complete" ] && return 0
   read -ra requirements <<<"$requirement"
   need python3 "$name"
-  step "$requirement (PyPI)"
+  say "$requirement (PyPI)"
   exec {build_lock}>"$dir.lock"
   flock "$build_lock"
   [ -f "$dir/.complete" ] && { exec {build_lock}>&-; return 0; }
@@ -393,7 +390,7 @@ install_node_packages() {
 install_coredns() {
   [ -f "$coredns_dir/.complete" ] && return 0
   need go "coredns"
-  step "coredns $COREDNS_VERSION (cluster DNS plugins only)"
+  say "coredns $COREDNS_VERSION (cluster DNS plugins only)"
   begin "$coredns_dir" || return 0
   local src=$coredns_dir.partial/src
   mkdir -p "$src" "$coredns_dir.partial/bin"
@@ -443,7 +440,7 @@ GO
 install_kube_router() {
   [ -f "$kube_router_dir/.complete" ] && return 0
   need go "kube-router"
-  step "kube-router $KUBE_ROUTER_VERSION (network policy controller)"
+  say "kube-router $KUBE_ROUTER_VERSION (network policy controller)"
   begin "$kube_router_dir" || return 0
   local v=github.com/cloudnativelabs/kube-router/v2/pkg/version
   run_step "kube-router: go install" "$kube_router_dir.partial/build.log" \
@@ -484,7 +481,7 @@ install_images() {
   install_coredns
   need gcc "images"
   need go "images"
-  step "images $images_key: pause (gcc -static), probe (Go, CGO_ENABLED=0), coredns $COREDNS_VERSION"
+  say "images $images_key: pause (gcc -static), probe (Go, CGO_ENABLED=0), coredns $COREDNS_VERSION"
   begin "$images_dir" || return 0
   local d=$images_dir.partial
   mkdir -p "$d/bin" "$d/probe-src"
@@ -524,7 +521,7 @@ EOF
 install_terraform() {
   [ -f "$terraform_dir/.complete" ] && return 0
   need go "terraform"
-  step "terraform $TERRAFORM_VERSION"
+  say "terraform $TERRAFORM_VERSION"
   begin "$terraform_dir" || return 0
   run_step "terraform: go install" "$terraform_dir.partial/build.log" \
     env GOBIN="$terraform_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
@@ -550,7 +547,7 @@ install_terraform() {
 install_terraform_provider_aws() {
   [ -f "$tf_aws_dir/.complete" ] && return 0
   need go "terraform-provider-aws"
-  step "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION), services: $TF_AWS_PROVIDER_SERVICES"
+  say "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION), services: $TF_AWS_PROVIDER_SERVICES"
   begin "$tf_aws_dir" || return 0
   local partial=$tf_aws_dir.partial module_dir src goos goarch target keep
   run_step "terraform-provider-aws: go mod download" "$partial/download.log" \
@@ -630,7 +627,7 @@ CONF
 install_tflint() {
   [ -f "$tflint_dir/.complete" ] && return 0
   need go "tflint"
-  step "tflint $TFLINT_VERSION, tflint-ruleset-aws $TFLINT_RULESET_AWS_VERSION"
+  say "tflint $TFLINT_VERSION, tflint-ruleset-aws $TFLINT_RULESET_AWS_VERSION"
   begin "$tflint_dir" || return 0
   run_step "tflint: go install" "$tflint_dir.partial/build.log" \
     env GOBIN="$tflint_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
@@ -655,7 +652,7 @@ install_checkov() { install_pip_tool "$checkov_dir" checkov "checkov==$CHECKOV_V
 install_kube_score() {
   [ -f "$kube_score_dir/.complete" ] && return 0
   need go "kube-score"
-  step "kube-score $KUBE_SCORE_VERSION"
+  say "kube-score $KUBE_SCORE_VERSION"
   begin "$kube_score_dir" || return 0
   run_step "kube-score: go install" "$kube_score_dir.partial/build.log" \
     env GOBIN="$kube_score_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
@@ -672,7 +669,7 @@ install_sbom_tools() {
   [ -f "$sbom_dir/.complete" ] && return 0
   need cargo "sbom tools"
   need go "sbom tools"
-  step "cargo-cyclonedx $CARGO_CYCLONEDX_VERSION, oras $ORAS_VERSION"
+  say "cargo-cyclonedx $CARGO_CYCLONEDX_VERSION, oras $ORAS_VERSION"
   begin "$sbom_dir" || return 0
   run_step "sbom tools: go install oras" "$sbom_dir.partial/oras.log" \
     env GOBIN="$sbom_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
@@ -689,7 +686,7 @@ install_sbom_tools() {
 install_licence_tools() {
   [ -f "$licence_dir/.complete" ] && return 0
   need cargo "licence tools"
-  step "cargo-deny $CARGO_DENY_VERSION"
+  say "cargo-deny $CARGO_DENY_VERSION"
   begin "$licence_dir" || return 0
   cargo_install "licence tools" "$licence_dir.partial" cargo-deny "$CARGO_DENY_VERSION"
   prints "$CARGO_DENY_VERSION" "$licence_dir.partial/bin/cargo-deny" --version ||

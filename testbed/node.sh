@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # work, here, pki, logs: set by cluster.sh
-# The test bed's node, sourced by cluster.sh (it uses its say, fail, start,
-# alive, wait_until, stop_one, owned and the port variables): containerd
+# The test bed's node, sourced by cluster.sh (it uses testbed/lib.sh and its
+# start, listen, alive, wait_until, stop_one, owned and the port variables): containerd
 # (Debian's 1.6, cgroupfs, its own root, state and socket under
 # $work/node/), runc, the CNI bridge, host-local, portmap and loopback
 # plugins, kubelet and kube-proxy built with the control plane, kube-router's
@@ -18,17 +18,22 @@ NODE_GATEWAY=10.244.0.1
 # shellcheck disable=SC2034 # read by cluster.sh (the apiserver)
 SERVICE_CIDR=10.96.0.0/16
 DNS_SERVICE_IP=10.96.0.10
+# shellcheck disable=SC2034 # the templates read it (render)
 CLUSTER_DOMAIN=cluster.local
 # hello.dev/compute=nodes: what the operator's `compute: nodes` pods select
 # (the Bottlerocket node group's label on EKS); a zone for the spread.
 NODE_LABELS=hello.dev/compute=nodes,topology.kubernetes.io/zone=local
 NODE_BRIDGE=hellocni0
 CNI_NETWORK=hello-testbed
+# shellcheck disable=SC2034 # the templates read it (render)
 CNI_BIN_DIR=/usr/lib/cni
 # Every pod cgroup lives below this one, in every hierarchy: `down` kills
 # what is left in it and removes it.
 NODE_CGROUP=hello-testbed-node
 node_dir=$work/node
+# The node's configuration files, rendered (render, testbed/lib.sh) with
+# the variables above and the ports cluster.sh picked.
+templates=$here/templates
 node_owner=/run/hello-testbed-node.owner
 
 ctr_() { ctr --address "$node_dir/containerd/containerd.sock" --namespace k8s.io "$@"; }
@@ -38,40 +43,11 @@ kubectl_() { "$kbin/kubectl" --kubeconfig "$work/kubeconfig" "$@"; }
 # on loopback with TLS from the test bed CA. Its storage is in the tool
 # cache, so images pushed by one test bed are there for the next one
 # (testbed/product-images.sh pushes only what is missing).
-registry_config() {
-  cat <<EOF
-version: 0.1
-log:
-  level: info
-  accesslog: {disabled: true}
-storage:
-  filesystem: {rootdirectory: $cache/registry}
-  delete: {enabled: true}
-http:
-  addr: 127.0.0.1:$REGISTRY_PORT
-  tls: {certificate: $pki/registry.crt, key: $pki/registry.key}
-EOF
-}
+registry_config() { render "$templates/registry.yml"; }
 
 node_env() {
-  local images
-  images=$("$here/install.sh" --print-images)
-  cat <<EOF
-export HELLO_TESTBED_NODE_NAME=$NODE_NAME
-# Kafka as pods reach it (a listener on the pod network's gateway).
-export HELLO_KAFKA_POD_BOOTSTRAP_SERVERS=$NODE_GATEWAY:$KAFKA_POD_PORT
-# Its MSK IAM listener as pods reach it (SASL_SSL, the test bed CA).
-export HELLO_KAFKA_IAM_POD_BOOTSTRAP_SERVERS=$NODE_GATEWAY:$KAFKA_IAM_POD_PORT
-# ctr talks to the node's containerd: ctr images ls, ctr tasks ls
-export CONTAINERD_ADDRESS=$node_dir/containerd/containerd.sock
-export CONTAINERD_NAMESPACE=k8s.io
-# The test bed's registry (TLS, the test bed CA): skopeo, buildah and the
-# node's containerd use it as they would ECR.
-export HELLO_TESTBED_REGISTRY=127.0.0.1:$REGISTRY_PORT
-export HELLO_TESTBED_REGISTRY_CA=$pki/ca.crt
-export HELLO_TESTBED_PAUSE_IMAGE=$(sed -n 's/^PAUSE_IMAGE=//p' <<<"$images")
-export HELLO_TESTBED_PROBE_IMAGE=$(sed -n 's/^PROBE_IMAGE=//p' <<<"$images")
-EOF
+  eval "$("$here/install.sh" --print-images)" # PAUSE_IMAGE, PROBE_IMAGE
+  render "$templates/node.env"
 }
 
 cgroup_hierarchies() { # the v1 hierarchies (or the v2 root) kubelet's cgroupfs driver uses
@@ -98,7 +74,7 @@ node_preflight() {
     opid=$(cat "$other/pids/kubelet.pid" 2>/dev/null || true)
     # Only a live kubelet of that test bed counts; a crashed one's leftovers
     # (bridge, rules) are taken over.
-    if [ "$other" != "$work" ] && [ -n "$opid" ] && tr '\0' ' ' <"/proc/$opid/cmdline" 2>/dev/null | grep -qF -- "$other"; then
+    if [ "$other" != "$work" ] && [ -n "$opid" ] && command_line_has "$opid" "$other"; then
       fail "node preflight" "another test bed runs this machine's node: $other (stop it: HELLO_TESTBED_DIR=$other testbed/cluster.sh down)"
     fi
   fi
@@ -165,295 +141,32 @@ write_node_config() {
   snap=$(cat "$node_dir/snapshotter")
   mkdir -p "$node_dir/containerd" "$node_dir/cni/net.d" "$node_dir/cni/ipam" "$node_dir/kubelet" "$node_dir/pod-logs"
   eval "$("$here/install.sh" --print-images)"
-  cat >"$node_dir/containerd/config.toml" <<EOF
-version = 2
-root = "$node_dir/containerd/root"
-state = "$node_dir/containerd/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing", "io.containerd.tracing.processor.v1.otlp"]
-
-[grpc]
-  address = "$node_dir/containerd/containerd.sock"
-[ttrpc]
-  address = "$node_dir/containerd/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$node_dir/containerd/opt"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE_IMAGE"
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  enable_selinux = false
-  max_container_log_line_size = 16384
-  # This VM refuses to lower oom_score_adj (the sandbox asks for -998);
-  # keep every container's at least containerd's own.
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "$snap"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$CNI_BIN_DIR"
-    conf_dir = "$node_dir/cni/net.d"
-    max_conf_num = 1
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$node_dir/containerd/certs.d"
-EOF
+  render "$templates/containerd.toml" >"$node_dir/containerd/config.toml"
   # The test bed's registry: containerd pulls from it over TLS, trusting the
   # test bed CA, as a node pulls from ECR.
   mkdir -p "$node_dir/containerd/certs.d/127.0.0.1:$REGISTRY_PORT"
-  cat >"$node_dir/containerd/certs.d/127.0.0.1:$REGISTRY_PORT/hosts.toml" <<EOF
-server = "https://127.0.0.1:$REGISTRY_PORT"
-[host."https://127.0.0.1:$REGISTRY_PORT"]
-  capabilities = ["pull", "resolve"]
-  ca = "$pki/ca.crt"
-EOF
+  render "$templates/containerd-hosts.toml" >"$node_dir/containerd/certs.d/127.0.0.1:$REGISTRY_PORT/hosts.toml"
   registry_config >"$node_dir/registry.yml"
-  cat >"$node_dir/cni/net.d/10-hello-testbed.conflist" <<EOF
-{
-  "cniVersion": "0.4.0",
-  "name": "$CNI_NETWORK",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "$NODE_BRIDGE",
-      "isGateway": true,
-      "ipMasq": true,
-      "hairpinMode": true,
-      "ipam": {
-        "type": "host-local",
-        "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$NODE_GATEWAY"}]],
-        "routes": [{"dst": "0.0.0.0/0"}],
-        "dataDir": "$node_dir/cni/ipam"
-      }
-    },
-    {"type": "portmap", "capabilities": {"portMappings": true}},
-    {"type": "loopback"}
-  ]
-}
-EOF
+  render "$templates/cni.conflist" >"$node_dir/cni/net.d/10-hello-testbed.conflist"
   local kc
   for kc in node kube-proxy kube-router; do
     write_kubeconfig "$node_dir/$kc.kubeconfig" "$kc"
   done
-  cat >"$node_dir/kubelet/config.yaml" <<EOF
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-# cgroup v1 machines: kubelet 1.35 refuses them unless told.
-failCgroupV1: false
-cgroupDriver: cgroupfs
-cgroupRoot: /$NODE_CGROUP
-containerRuntimeEndpoint: unix://$node_dir/containerd/containerd.sock
-address: $NODE_GATEWAY
-port: $KUBELET_PORT
-readOnlyPort: 0
-healthzBindAddress: 127.0.0.1
-healthzPort: $KUBELET_HEALTHZ_PORT
-tlsCertFile: $pki/kubelet.crt
-tlsPrivateKeyFile: $pki/kubelet.key
-authentication:
-  anonymous: {enabled: false}
-  webhook: {enabled: true}
-  x509: {clientCAFile: $pki/ca.crt}
-authorization:
-  mode: Webhook
-clusterDNS: [$DNS_SERVICE_IP]
-clusterDomain: $CLUSTER_DOMAIN
-resolvConf: /etc/resolv.conf
-failSwapOn: false
-podLogsDir: $node_dir/pod-logs
-staticPodPath: ""
-serializeImagePulls: true
-# A small, shared disk: never evict for disk, and never collect
-# the imported images (pause, probe, CoreDNS: not in the registry, so
-# nothing could pull them back).
-# (0% turns a signal off; containerd 1.6 reports no separate image
-# filesystem to kubelet 1.35, which then saw disk pressure on a 94%-full disk.)
-evictionHard:
-  memory.available: 100Mi
-  nodefs.available: "0%"
-  nodefs.inodesFree: "0%"
-  imagefs.available: "0%"
-  imagefs.inodesFree: "0%"
-imageGCHighThresholdPercent: 100
-imageGCLowThresholdPercent: 99
-maxPods: 110
-rotateCertificates: false
-serverTLSBootstrap: false
-protectKernelDefaults: false
-makeIPTablesUtilChains: true
-syncFrequency: 10s
-fileCheckFrequency: 10s
-EOF
-  cat >"$node_dir/kube-proxy.yaml" <<EOF
-apiVersion: kubeproxy.config.k8s.io/v1alpha1
-kind: KubeProxyConfiguration
-clientConnection:
-  kubeconfig: $node_dir/kube-proxy.kubeconfig
-hostnameOverride: $NODE_NAME
-mode: iptables
-clusterCIDR: $POD_CIDR
-healthzBindAddress: 127.0.0.1:$PROXY_HEALTHZ_PORT
-metricsBindAddress: 127.0.0.1:$PROXY_METRICS_PORT
-# Leave the machine's conntrack sysctls alone.
-conntrack:
-  maxPerCore: 0
-  min: 0
-  tcpEstablishedTimeout: 0s
-  tcpCloseWaitTimeout: 0s
-iptables:
-  localhostNodePorts: false
-EOF
+  render "$templates/kubelet.yaml" >"$node_dir/kubelet/config.yaml"
+  render "$templates/kube-proxy.yaml" >"$node_dir/kube-proxy.yaml"
 }
 
 coredns_manifest() {
-  local forward="forward . /etc/resolv.conf"
+  local coredns_forward="forward . /etc/resolv.conf"
   # Without a usable upstream, only cluster names resolve.
-  grep -qE '^nameserver' /etc/resolv.conf || forward=""
-  cat <<EOF
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: coredns, namespace: kube-system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: "system:coredns"}
-rules:
-- apiGroups: [""]
-  resources: [endpoints, services, pods, namespaces]
-  verbs: [list, watch]
-- apiGroups: [discovery.k8s.io]
-  resources: [endpointslices]
-  verbs: [list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: "system:coredns"}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns"}
-subjects:
-- {kind: ServiceAccount, name: coredns, namespace: kube-system}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: coredns, namespace: kube-system}
-data:
-  Corefile: |
-    .:53 {
-        errors
-        health :8080
-        ready :8181
-        kubernetes $CLUSTER_DOMAIN in-addr.arpa ip6.arpa {
-            pods insecure
-            fallthrough in-addr.arpa ip6.arpa
-            ttl 30
-        }
-        $forward
-        cache 30
-        loop
-        reload
-        loadbalance
-    }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: coredns
-  namespace: kube-system
-  labels: {k8s-app: kube-dns}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {k8s-app: kube-dns}
-  template:
-    metadata:
-      labels: {k8s-app: kube-dns}
-    spec:
-      serviceAccountName: coredns
-      dnsPolicy: Default
-      priorityClassName: system-cluster-critical
-      # Port 53 in the pod, as on EKS and kubeadm, for a user that is not
-      # root: NetworkPolicies match after kube-proxy's DNAT, on the pod's
-      # port, so the operator's DNS rule (port 53) must meet 53 here too.
-      # A namespaced sysctl of kubelet's safe set.
-      securityContext:
-        sysctls:
-        - {name: net.ipv4.ip_unprivileged_port_start, value: "53"}
-      containers:
-      - name: coredns
-        image: $COREDNS_IMAGE
-        imagePullPolicy: Never
-        args: [-conf, /etc/coredns/Corefile]
-        ports:
-        - {name: dns, containerPort: 53, protocol: UDP}
-        - {name: dns-tcp, containerPort: 53, protocol: TCP}
-        resources:
-          requests: {cpu: 50m, memory: 32Mi}
-          limits: {memory: 170Mi}
-        securityContext:
-          runAsNonRoot: true
-          runAsUser: 65532
-          allowPrivilegeEscalation: false
-          readOnlyRootFilesystem: true
-          capabilities: {drop: [ALL]}
-        volumeMounts:
-        - {name: config, mountPath: /etc/coredns, readOnly: true}
-        livenessProbe:
-          httpGet: {path: /health, port: 8080}
-          periodSeconds: 10
-        readinessProbe:
-          httpGet: {path: /ready, port: 8181}
-          periodSeconds: 2
-      volumes:
-      - name: config
-        configMap: {name: coredns}
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: kube-dns
-  namespace: kube-system
-  labels: {k8s-app: kube-dns}
-spec:
-  clusterIP: $DNS_SERVICE_IP
-  selector: {k8s-app: kube-dns}
-  ports:
-  - {name: dns, port: 53, targetPort: 53, protocol: UDP}
-  - {name: dns-tcp, port: 53, targetPort: 53, protocol: TCP}
-EOF
+  # shellcheck disable=SC2034 # the template reads it (render)
+  grep -qE '^nameserver' /etc/resolv.conf || coredns_forward=""
+  render "$templates/coredns.yaml"
 }
 
 # kube-router's network policy controller reads these (its informers list
 # and watch all of them; it gets its own Node for the node's addresses).
-kube_router_rbac() {
-  cat <<EOF
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: "hello-testbed:kube-router"}
-rules:
-- apiGroups: [""]
-  resources: [namespaces, pods, services, nodes, endpoints]
-  verbs: [get, list, watch]
-- apiGroups: [networking.k8s.io]
-  resources: [networkpolicies]
-  verbs: [get, list, watch]
-- apiGroups: [discovery.k8s.io]
-  resources: [endpointslices]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: "hello-testbed:kube-router"}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "hello-testbed:kube-router"}
-subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:kube-router"}
-EOF
-}
+kube_router_rbac() { render "$templates/kube-router-rbac.yaml"; }
 
 # Its first full sync is done: the rule that accepts what the policies
 # allowed ends each of its top-level chains.
@@ -501,7 +214,7 @@ node_up() {
   done
 
   say "registry $(docker-registry --version | awk '{print $3}') on https://127.0.0.1:$REGISTRY_PORT, storage $cache/registry"
-  port_free "$REGISTRY_PORT" || fail "start registry" "port $REGISTRY_PORT is already in use"
+  listen registry "$REGISTRY_PORT"
   mkdir -p "$cache/registry"
   start registry docker-registry serve "$node_dir/registry.yml"
   wait_until registry 30 curl -fsS --max-time 2 --cacert "$pki/ca.crt" "https://127.0.0.1:$REGISTRY_PORT/v2/"
@@ -516,15 +229,15 @@ node_up() {
     fail "import images" "the sandbox image $PAUSE_IMAGE is not in containerd after the import; see $logs/images.log" "$logs/images.log"
 
   say "kubelet $KUBERNETES_VERSION, node $NODE_NAME at $NODE_GATEWAY:$KUBELET_PORT"
-  port_free "$KUBELET_PORT" "$NODE_GATEWAY" || fail "start kubelet" "port $KUBELET_PORT is already in use"
-  port_free "$KUBELET_HEALTHZ_PORT" || fail "start kubelet" "port $KUBELET_HEALTHZ_PORT is already in use"
+  listen kubelet "$KUBELET_PORT" "$NODE_GATEWAY"
+  listen kubelet "$KUBELET_HEALTHZ_PORT"
   start kubelet "$kbin/kubelet" --config "$node_dir/kubelet/config.yaml" \
     --kubeconfig "$node_dir/node.kubeconfig" --hostname-override "$NODE_NAME" --node-ip "$NODE_GATEWAY" \
     --root-dir "$node_dir/kubelet/root" --cert-dir "$node_dir/kubelet/pki" --v 2 \
     --node-labels "$NODE_LABELS"
 
   say "kube-proxy (iptables), cluster CIDR $POD_CIDR"
-  port_free "$PROXY_HEALTHZ_PORT" || fail "start kube-proxy" "port $PROXY_HEALTHZ_PORT is already in use"
+  listen kube-proxy "$PROXY_HEALTHZ_PORT"
   start kube-proxy "$kbin/kube-proxy" --config "$node_dir/kube-proxy.yaml" --v 1
 
   wait_until kubelet 60 healthy_http "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz"
@@ -601,10 +314,10 @@ node_down() {
     sleep 0.2
   done
   # Shims still naming our containerd's socket.
-  for pid in /proc/[0-9]*; do
-    pid=${pid#/proc/}
-    owned "$pid" && grep -q 'containerd-shim' "/proc/$pid/cmdline" 2>/dev/null &&
-      { say "killing leftover shim $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+  for pid in $(processes_naming "$work"); do
+    command_line_has "$pid" containerd-shim || continue
+    say "killing leftover shim $pid"
+    kill -KILL "$pid" 2>/dev/null || true
   done
   sleep 0.3
   # Mounts: deepest first.

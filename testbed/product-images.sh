@@ -47,12 +47,9 @@ packages=(hello-operator hello-api hello-consumer)
 . "$repo/images/platforms.sh"
 IFS=, read -r -a platforms <<<"${HELLO_IMAGE_PLATFORMS:-$(host_platform)}"
 
-step() { printf '==> product images: %s\n' "$*" >&2; }
-fail() {
-  printf '\nproduct images FAILED at step "%s": %s\n' "$1" "$2" >&2
-  [ -n "${3:-}" ] && [ -f "$3" ] && { printf -- '--- last lines of %s ---\n' "$3" >&2; tail -n 30 "$3" >&2; }
-  exit 1
-}
+script_name="product images"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # Every file cargo and the Dockerfile read for the three binaries, tracked or
 # new (not ignored), by content; plus the compiler.
@@ -111,7 +108,7 @@ build() {
     [ -f "$(platform_dir "$platform")/.complete" ] || missing+=("$platform")
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    step "images $key (${platforms[*]}) are built ($dir)"
+    say "images $key (${platforms[*]}) are built ($dir)"
     return 0
   fi
   local wanted
@@ -130,13 +127,13 @@ build() {
   rm -rf "$work" && mkdir -p "$work"
   local log=$work/build.log
   if [ -n "${HELLO_IMAGES_ROOTFS:-}" ]; then
-    step "binaries from HELLO_IMAGES_ROOTFS=$HELLO_IMAGES_ROOTFS"
+    say "binaries from HELLO_IMAGES_ROOTFS=$HELLO_IMAGES_ROOTFS"
     cp -a "$HELLO_IMAGES_ROOTFS/." "$work/rootfs"
   else
-    step "release binaries for $wanted: images/build.sh (cargo build --release in $target_dir; the first build takes 20-40 min, log $log)"
+    say "release binaries for $wanted: images/build.sh (cargo build --release in $target_dir; the first build takes 20-40 min, log $log)"
     (cd "$repo" && CARGO_TARGET_DIR=$target_dir HELLO_IMAGE_PLATFORMS=$wanted images/build.sh "$work/rootfs") >"$log" 2>&1 ||
       fail "build binaries (images/build.sh)" "the release build failed; its log is $log" "$log"
-    step "binaries built in $((SECONDS - start)) s"
+    say "binaries built in $((SECONDS - start)) s"
   fi
   wait "$sbom_tools_pid" ||
     fail "SBOM tools" "testbed/install.sh sbom-tools failed; its output is $cache/product-images-sbom-tools.log" "$cache/product-images-sbom-tools.log"
@@ -148,7 +145,7 @@ build() {
     rootfs=$work/rootfs/${platform//\//_}
     rm -rf "$pdir.partial" && mkdir -p "$pdir.partial"
     for p in "${packages[@]}"; do
-      step "buildah bud --platform $platform --target $p"
+      say "buildah bud --platform $platform --target $p"
       {
         # --timestamp 0: the same binaries give the same image digest.
         buildah_ bud --isolation chroot --platform "$platform" --format oci --timestamp 0 \
@@ -165,7 +162,7 @@ build() {
     rm -rf "$pdir" && mv "$pdir.partial" "$pdir"
   done
   rm -rf "$work" "$dir/buildah"
-  step "images $key ($wanted) built in $((SECONDS - start)) s ($dir)"
+  say "images $key ($wanted) built in $((SECONDS - start)) s ($dir)"
 }
 
 sbom_tools=$("$here/install.sh" --print-sbom-tools)
@@ -206,7 +203,7 @@ attach_sboms() {
       --artifact-type "$sbom_type" --format json "$ref" | jq -e '(.manifests // .referrers // []) | length > 0' >/dev/null; then
       continue
     fi
-    step "attaching the SBOM of $p ($platform) to $ref"
+    say "attaching the SBOM of $p ($platform) to $ref"
     (cd "$(platform_dir "$platform")" && "$sbom_tools/oras" attach --ca-file "$certs/ca.crt" \
       --distribution-spec v1.1-referrers-tag --artifact-type "$sbom_type" "$ref" "$p.cdx.json:$sbom_type") || return 1
   done < <(jq -r '.manifests[] | .platform.os + "/" + .platform.architecture + " " + .digest' <<<"$raw")
@@ -256,11 +253,11 @@ push() {
       grep -qxF "$platform" <<<"$have" || absent=1
     done
     if [ "$absent" = 0 ]; then
-      step "$prefix/$p:$key holds ${platforms[*]} already"
+      say "$prefix/$p:$key holds ${platforms[*]} already"
       continue
     fi
     # An index of every platform built (and asked for), the host's first.
-    step "pushing $prefix/$p:$key (${platforms[*]})"
+    say "pushing $prefix/$p:$key (${platforms[*]})"
     local log=$dir/push-$p.log
     {
       buildah_ manifest rm "localhost/hello/$p-index:$key" 2>/dev/null || true

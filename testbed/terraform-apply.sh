@@ -30,9 +30,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 module=$root/terraform-eks
 cd "$root"
 
-fail() { printf 'terraform-apply FAILED in case "%s" at step "%s": %s\n' "$case" "$1" "$2" >&2; exit 1; }
-stage() { printf '==> terraform-apply [%s]: %s\n' "$case" "$*" >&2; }
-case=setup
+# shellcheck source=lib.sh
+. testbed/lib.sh
+# The case in every line: `terraform-apply [serverless] FAILED at step ...`.
+in_case() { case=$1 script_name="terraform-apply [$1]"; }
+in_case setup
 
 all_cases=(defaults serverless endpoints provisioned)
 cases=("$@")
@@ -83,7 +85,7 @@ crd_established helloapis.hello.dev || fail "CRD" "helloapis.hello.dev is not Es
 
 # The operator binary for the Fargate check (built already by `make test`'s
 # cargo test; a no-op then).
-stage "the operator's debug binary (testbed/cargo-test.sh --no-run)"
+say "the operator's debug binary (testbed/cargo-test.sh --no-run)"
 "$root/testbed/cargo-test.sh" --workspace --locked --no-run -q || fail "operator" "testbed/cargo-test.sh --no-run failed"
 operator_bin=${CARGO_TARGET_DIR:-$root/target}/debug/hello-operator
 
@@ -91,7 +93,7 @@ operator_bin=${CARGO_TARGET_DIR:-$root/target}/debug/hello-operator
 # own, so the four run at once (most of an apply or destroy is the
 # provider's waiters polling) and moto's inventory sees only this case.
 run_case() {
-  case=$1
+  in_case "$1"
   # Not local: the EXIT trap below runs after the function has returned
   # (each case runs in its own subshell).
   dir=$work/$case moto_pid='' name=tf-$1 ns=tfapply-$1-$$
@@ -102,7 +104,7 @@ run_case() {
   local port endpoint
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   endpoint=http://127.0.0.1:$port
-  stage "moto with testbed/moto-ext on $endpoint"
+  say "moto with testbed/moto-ext on $endpoint"
   # AWS-managed IAM policies (AmazonEKSClusterPolicy, ...) exist only with this.
   PYTHONPATH=$root/testbed/moto-ext MOTO_IAM_LOAD_MANAGED_POLICIES=true \
     "$python" -m hello_moto -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
@@ -143,7 +145,7 @@ run_case() {
   vars=($(case_vars "$case") "-var=name=$name" "-var=region=$region" "-var=hello_namespace=$ns")
   baseline=$(inventory)
 
-  stage "terraform apply ${vars[*]}"
+  say "terraform apply ${vars[*]}"
   timeout 900 terraform -chdir="$tf_dir" apply -auto-approve -no-color "${vars[@]}" >"$work/$case-apply.log" 2>&1 ||
     { tail -60 "$work/$case-apply.log" >&2; fail "apply" "terraform apply failed (log above)"; }
   grep -E '^Apply complete!' "$work/$case-apply.log" >&2
@@ -153,7 +155,7 @@ run_case() {
     "$(grep -c '^eks:cluster ' <<<"$made" || true)" >&2
   grep -qx "eks:cluster $name" <<<"$made" || fail "inventory" "moto holds no EKS cluster $name after apply"
 
-  stage "outputs"
+  say "outputs"
   out() { tf output -raw "$1"; }
   [ "$(out update_kubeconfig_command)" = "aws eks update-kubeconfig --region $region --name $name" ] ||
     fail "outputs" "update_kubeconfig_command is '$(out update_kubeconfig_command)'"
@@ -180,12 +182,12 @@ print(docs[0]["spec"]["kafka"]["bootstrapServers"])' "$work/$case-helloapi.yaml"
   echo "    update_kubeconfig_command, cluster_name, vpc_id, helm_values (values.schema.json), helloapi_yaml (server-side dry run)$([ "$brokers" = null ] || echo ", Kafka brokers $brokers"): ok" >&2
 
   if [ "$case" = defaults ]; then
-    stage "the operator's Fargate profile check against the cluster in moto"
+    say "the operator's Fargate profile check against the cluster in moto"
     testbed/terraform-fargate-check.sh "$operator_bin" "$endpoint" "$region" "$name" "$work/$case-helloapi.yaml" "$ns" ||
       fail "fargate" "the operator's FargateProfileMatched conditions are wrong (above)"
   fi
 
-  stage "terraform plan -detailed-exitcode (a second apply)"
+  say "terraform plan -detailed-exitcode (a second apply)"
   rc=0
   timeout 600 terraform -chdir="$tf_dir" plan -detailed-exitcode -no-color -out="$work/$case.plan" "${vars[@]}" >"$work/$case-plan.log" 2>&1 || rc=$?
   case $rc in
@@ -197,7 +199,7 @@ print(docs[0]["spec"]["kafka"]["bootstrapServers"])' "$work/$case-helloapi.yaml"
     *) tail -40 "$work/$case-plan.log" >&2; fail "second plan" "terraform plan failed" ;;
   esac
 
-  stage "terraform destroy"
+  say "terraform destroy"
   timeout 900 terraform -chdir="$tf_dir" destroy -auto-approve -no-color "${vars[@]}" >"$work/$case-destroy.log" 2>&1 ||
     { tail -60 "$work/$case-destroy.log" >&2; fail "destroy" "terraform destroy failed (log above)"; }
   grep -E '^Destroy complete!' "$work/$case-destroy.log" >&2
@@ -220,6 +222,6 @@ for i in "${!cases[@]}"; do
   [ $rc = 0 ] || failed+=("${cases[$i]}")
 done
 pids=()
-case=all
+in_case all
 [ ${#failed[@]} = 0 ] || fail "cases" "failed: ${failed[*]} (their output above)"
 echo "terraform-apply: all ${#cases[@]} cases passed"

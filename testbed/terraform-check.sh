@@ -29,13 +29,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 module=$root/terraform-eks
 cd "$root"
 
-fail() { printf 'terraform-check FAILED at step "%s": %s\n' "$1" "$2" >&2; exit 1; }
-stage() { printf '==> terraform-check: %s\n' "$*" >&2; }
+script_name=terraform-check
+# shellcheck source=lib.sh
+. testbed/lib.sh
 # The command's status is kept: callers use `timed CMD || fail ...`, where
 # set -e does not stop at a failing CMD inside the function.
 timed() { local t=$SECONDS rc=0; "$@" || rc=$?; printf '    (%s s)\n' "$((SECONDS - t))" >&2; return $rc; }
 
-stage "compute label matches hello_crds::COMPUTE_LABEL"
+say "compute label matches hello_crds::COMPUTE_LABEL"
 rust_label=$(sed -n 's/^pub const COMPUTE_LABEL: &str = "\(.*\)";$/\1/p' crds/src/compute.rs)
 tf_label=$(sed -n 's/^  compute_label = "\(.*\)"$/\1/p' "$module/main.tf")
 [ -n "$rust_label" ] || fail "compute label" "no COMPUTE_LABEL in crds/src/compute.rs"
@@ -46,7 +47,7 @@ if grep -n "$rust_label" "$module"/*.tf | grep -v '^[^:]*main.tf:[0-9]*:  comput
   fail "compute label" "the label key is spelled out above; use local.compute_label"
 fi
 
-stage "tools"
+say "tools"
 timed testbed/install.sh terraform-tools
 timed testbed/install.sh moto
 # The CLI config and plugin dir live in the cache; set here only, so nothing
@@ -56,7 +57,7 @@ while IFS= read -r line; do export "${line?}"; done < <(testbed/install.sh --pri
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 terraform version
 
-stage "terraform fmt -check -recursive"
+say "terraform fmt -check -recursive"
 terraform -chdir="$module" fmt -check -recursive || fail "fmt" "run: terraform fmt -recursive terraform-eks"
 
 # init writes .terraform/ and a lock file; do it in a scratch copy so the
@@ -67,26 +68,26 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$module" "$work/terraform-eks"
 rm -rf "$work/terraform-eks/.terraform" "$work/terraform-eks/.terraform.lock.hcl"
 
-stage "terraform init -backend=false && terraform validate"
+say "terraform init -backend=false && terraform validate"
 timed terraform -chdir="$work/terraform-eks" init -backend=false >"$work/init.log" 2>&1 ||
   { cat "$work/init.log" >&2; fail "init" "terraform init failed"; }
 terraform -chdir="$work/terraform-eks" validate -no-color || fail "validate" "terraform validate failed"
 
-stage "terraform test"
+say "terraform test"
 timed terraform -chdir="$work/terraform-eks" test -no-color 2>&1 | tee "$work/test.log"
 grep -q '^Success!' "$work/test.log" || fail "terraform test" "see the failures above"
 
-stage "tflint (AWS ruleset)"
+say "tflint (AWS ruleset)"
 (cd "$module" && tflint --format compact) || fail "tflint" "see the findings above"
 
-stage "checkov"
+say "checkov"
 # --skip-download, BC_SKIP_MAPPING and no API key: embedded checks only,
 # nothing fetched. tests/ holds test files, not infrastructure.
 timed env BC_SKIP_MAPPING=TRUE checkov --directory "$module" --framework terraform --quiet --compact \
   --skip-download --download-external-modules false --skip-path tests ||
   fail "checkov" "a failed check above has no inline '#checkov:skip=ID:reason'"
 
-stage "testbed/moto-ext tests (pytest)"
+say "testbed/moto-ext tests (pytest)"
 moto_python=$(testbed/install.sh --print-path | grep '/moto-')/../venv/bin/python
 if ! (cd testbed/moto-ext && timed env PYTHONPATH=. PYTHONDONTWRITEBYTECODE=1 "$moto_python" -m pytest -q -p no:cacheprovider tests) 2>&1 | tee "$work/pytest.log"; then
   fail "moto-ext tests" "see the failures above"
@@ -95,7 +96,7 @@ fi
 tests=$(sed -n 's/^Success! \([0-9]*\) passed, 0 failed\.$/\1/p' "$work/test.log")
 pytests=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$work/pytest.log")
 if [ "$apply" = 1 ]; then
-  stage "apply and destroy against moto (testbed/terraform-apply.sh)"
+  say "apply and destroy against moto (testbed/terraform-apply.sh)"
   timed testbed/terraform-apply.sh || fail "apply" "see testbed/terraform-apply.sh's failure above"
   echo "terraform-check: all checks passed (terraform test: $tests runs; moto-ext: $pytests tests; apply/destroy: 4 cases)"
 else

@@ -28,13 +28,10 @@ release=hello-operator
 ops=hello-system
 logs=$work/logs
 
-step() { printf '==> up: %s\n' "$*" >&2; }
-# fail COMPONENT MESSAGE [LOG]: names the failing component and its log.
-fail() {
-  printf '\nmake up FAILED: %s: %s\n' "$1" "$2" >&2
-  [ -n "${3:-}" ] && [ -f "$3" ] && { printf -- '--- last lines of %s ---\n' "$3" >&2; tail -n 30 "$3" >&2; }
-  exit 1
-}
+# Its steps are the components: `fail COMPONENT MESSAGE [LOG]`.
+script_name="make up"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 start=$SECONDS
 "$here/cluster.sh" up --node ||
@@ -79,7 +76,7 @@ diagnose_helloapi() { # FILE
   } >"$1" 2>&1 || true
 }
 
-step "helm upgrade --install $release (images $HELLO_IMAGE_TAG, by digest from $HELLO_TESTBED_REGISTRY) in $ops"
+say "helm upgrade --install $release (images $HELLO_IMAGE_TAG, by digest from $HELLO_TESTBED_REGISTRY) in $ops"
 if ! helm upgrade --install "$release" "$repo/helm/hello-operator" -n "$ops" --create-namespace \
   --set "images.registry=$HELLO_TESTBED_REGISTRY/hello" --set "images.tag=$HELLO_IMAGE_TAG" --set images.pullPolicy=IfNotPresent \
   --set "images.operator.digest=$OPERATOR_DIGEST" --set "images.api.digest=$API_DIGEST" --set "images.consumer.digest=$CONSUMER_DIGEST" \
@@ -89,7 +86,7 @@ if ! helm upgrade --install "$release" "$repo/helm/hello-operator" -n "$ops" --c
     "$logs/up-operator-diagnostics.log"
 fi
 
-step "HelloApi $ns/$name (Kafka $HELLO_KAFKA_POD_BOOTSTRAP_SERVERS, plaintext)"
+say "HelloApi $ns/$name (Kafka $HELLO_KAFKA_POD_BOOTSTRAP_SERVERS, plaintext)"
 {
   kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f -
   sed "s|BOOTSTRAP_SERVERS|$HELLO_KAFKA_POD_BOOTSTRAP_SERVERS|; s|^  name: hello$|  name: $name|" "$here/samples/local.yaml" |
@@ -101,7 +98,7 @@ observed() {
     "$(kubectl get hapi "$name" -n "$ns" -o jsonpath='{.metadata.generation}/{.metadata.generation}')" ] &&
     [ "$(kubectl get hapi "$name" -n "$ns" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
-step "waiting for HelloApi $ns/$name to be Ready"
+say "waiting for HelloApi $ns/$name to be Ready"
 deadline=$((SECONDS + 300))
 until observed 2>/dev/null; do
   if [ $SECONDS -ge $deadline ]; then
@@ -125,7 +122,7 @@ mkdir -p "$work/env.d"
 printf '# testbed/up.sh: the sample HelloApi %s/%s\nexport HELLO_URL=%s\n' "$ns" "$name" "$url" >"$work/env.d/hello-url.env"
 "$here/cluster.sh" env
 
-step "ready in $((SECONDS - start)) s: HelloApi $ns/$name answers $body"
+say "ready in $((SECONDS - start)) s: HelloApi $ns/$name answers $body"
 cat <<EOF
 
 HELLO_URL=$url (exported by $work/env)

@@ -22,6 +22,9 @@ counts=${HELLO_BENCH_COUNT:-${HELLO_BENCH_COUNTS:-1000 5000}}
 "$repo/testbed/cluster.sh" up >/dev/null
 # shellcheck source=/dev/null # written by cluster.sh
 . "${HELLO_TESTBED_DIR:-$repo/.testbed}/env"
+script_name=bench
+# shellcheck source=../../testbed/lib.sh
+. "$repo/testbed/lib.sh"
 # shellcheck source=../../testbed/tests/lib.sh
 . "$repo/testbed/tests/lib.sh"
 cargo build --release -q -p hello-operator --bin hello-operator --example raw_children --manifest-path "$repo/Cargo.toml"
@@ -44,8 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '==> bench: %s\n' "$*" >&2; }
-fail() { echo "bench FAILED: $*" >&2; exit 1; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 over() { awk -v e="$(elapsed "$1")" -v l="$2" 'BEGIN {exit !(e > l)}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
@@ -105,7 +106,7 @@ gone() { # NAMESPACE COUNT: delete it and wait until it is gone
   t=$(date +%s.%N)
   kubectl delete namespace "$1" --wait=false >/dev/null
   kubectl wait --for=delete "namespace/$1" --timeout="$((300 + $2 / 5))s" >/dev/null ||
-    fail "namespace $1 not gone after $(elapsed "$t") s"
+    fail "cleanup" "namespace $1 not gone after $(elapsed "$t") s"
   say "namespace $1 deleted in $(elapsed "$t") s"
 }
 
@@ -150,7 +151,7 @@ for count in $counts; do
   echo "$raw_out" >&2
   raw=$(echo "$raw_out" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
   objects=$(echo "$raw_out" | sed -n 's/.* objects=\([0-9]*\).*/\1/p')
-  [ -n "$raw" ] || fail "raw_children printed no time"
+  [ -n "$raw" ] || fail "raw creation" "raw_children printed no time"
   increase "$work/m0" "$work/m1" >"$work/raw-$count"
   gone "$ns" "$count"
 
@@ -168,8 +169,8 @@ for count in $counts; do
   start_operator "$ns"
   t0=$(date +%s.%N)
   while ! awk -F= -v n="$count" '$1 != "" {s[$1] = ($3 != "" && $2 == $3)} END {for (k in s) c += s[k]; exit !(c >= n)}' "$watch"; do
-    over "$t0" "$limit" && fail "only $(converged "$ns") of $count HelloApis converged in $limit s"
-    kill -0 "$wpid" 2>/dev/null || fail "the watch of the HelloApis ended"
+    over "$t0" "$limit" && fail "convergence" "only $(converged "$ns") of $count HelloApis converged in $limit s"
+    kill -0 "$wpid" 2>/dev/null || fail "convergence" "the watch of the HelloApis ended"
     sleep 0.5
   done
   took=$(elapsed "$t0")
@@ -193,7 +194,7 @@ for count in $counts; do
     sleep 2
     now=$(versions "$ns" | sort)
     if [ "$now" = "$before" ]; then quiet=$((quiet + 1)); else quiet=0; before=$now; fi
-    over "$t1" "$limit" && fail "objects still changing $limit s after convergence"
+    over "$t1" "$limit" && fail "idle resync" "objects still changing $limit s after convergence"
   done
   settle=$(elapsed "$t1")
   stop_operator
@@ -203,7 +204,7 @@ for count in $counts; do
   # The restarted operator lists and reconciles every HelloApi once: an idle resync.
   t2=$(date +%s.%N)
   while [ "$(reconciled)" -lt "$count" ]; do
-    over "$t2" "$limit" && fail "the restarted operator did not reconcile all $count"
+    over "$t2" "$limit" && fail "restart" "the restarted operator did not reconcile all $count"
     sleep 0.5
   done
   resync=$(elapsed "$t2")

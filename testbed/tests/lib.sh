@@ -1,7 +1,10 @@
 # Shared by the shell test tiers (testbed/tests/*.sh, helm/tests/chart.sh):
 # "ok"/"FAIL"/"skip" lines and their counts, checks, retries. Source it after
 # `set -uo pipefail`; it defines functions and the counters, nothing else.
+# The test bed's own (say, fail, processes_naming) come from testbed/lib.sh.
 # shellcheck shell=bash
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 passed=0
 failed=0
@@ -45,17 +48,6 @@ eventually() {
 # error: <nil> is of the type <nil>") instead of waiting.
 established() { [ "$(kubectl get "crd/$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ]; }
 crd_established() { eventually 60 established "$1"; }
-
-# processes_naming DIR: pids (other than this shell) whose command line names
-# DIR/, i.e. what a test bed in DIR started and left running.
-processes_naming() {
-  local pid
-  for pid in /proc/[0-9]*; do
-    pid=${pid#/proc/}
-    [ "$pid" = $$ ] && continue
-    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$1/" && echo "$pid"
-  done
-}
 
 # summary: the counts line; fails when a check failed.
 summary() {

@@ -17,7 +17,7 @@ export HELLO_TESTBED_DIR=$dir
 cleanup() { "$here/cluster.sh" down >/dev/null 2>&1; rm -rf "$dir"; }
 trap cleanup EXIT
 
-our_processes() { processes_naming "$dir"; }
+our_processes() { processes_naming "$dir/"; }
 
 # 1. A port clash fails loudly, names the step, and leaves nothing running.
 clash_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

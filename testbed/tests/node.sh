@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-our_processes() { processes_naming "$dir"; }
+our_processes() { processes_naming "$dir/"; }
 
 # 1. A port clash on the node fails naming kubelet and its log, and leaves
 #    nothing behind (the control plane was already up when it failed).
