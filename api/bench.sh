@@ -23,6 +23,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+script_name=bench
+# shellcheck source=../testbed/lib.sh
+. "$repo/testbed/lib.sh"
 seconds=${BENCH_SECONDS:-3}
 rounds=${BENCH_ROUNDS:-9}
 kafka_warmup=${BENCH_KAFKA_WARMUP_SECONDS:-15}
@@ -53,8 +56,7 @@ echo "==> hello-api binary: $api_bin ($("$api_bin" --version))" >&2
 work=$(mktemp -d /tmp/hello-bench.XXXXXX)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  terminate "${pids[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -15,6 +15,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+script_name=bench
+# shellcheck source=../testbed/lib.sh
+. "$repo/testbed/lib.sh"
 records=${BENCH_RECORDS:-500000}
 rounds=${BENCH_ROUNDS:-3}
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
@@ -31,8 +34,7 @@ consumer_bin=$target_dir/release/hello-consumer
 work=$(mktemp -d /tmp/hello-consumer-bench.XXXXXX)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  terminate "${pids[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT

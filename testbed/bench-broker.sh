@@ -5,31 +5,21 @@
 # The caller adds $kafka_pid to its cleanup.
 # shellcheck shell=bash
 
+script_name=${script_name:-bench}
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 start_bench_broker() {
   local work=$1 repo=$2 kafka_home controller_port
   kafka_home=$("$repo/testbed/install.sh" --print-kafka-dir)
   kafka_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  # shellcheck disable=SC2034 # the template's (render)
   controller_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$work/kafka"
-  cat >"$work/kafka/server.properties" <<KAFKA
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$work/kafka/data
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-KAFKA
+  # shellcheck disable=SC2034 # the template's (render), with controller_port
+  local listeners=PLAINTEXT://127.0.0.1:$kafka_port protocol_map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT \
+    data_dir=$work/kafka/data offsets_partitions=1
+  render "$repo/testbed/templates/kafka-server.properties" >"$work/kafka/server.properties"
   printf 'status = warn\nappender.out.type = Console\nappender.out.name = OUT\nappender.out.layout.type = PatternLayout\nappender.out.layout.pattern = %%m%%n\nrootLogger.level = WARN\nrootLogger.appenderRef.out.ref = OUT\n' >"$work/kafka/log4j2.properties"
   echo "==> starting a dedicated Kafka broker on 127.0.0.1:$kafka_port" >&2
   local kjava=(java -Xmx256m -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" -cp "$kafka_home/libs/*")

@@ -214,36 +214,17 @@ write_kafka_config() {
   # re-authenticate, with refreshed tokens, while the refresh tests run.
   local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT,IAM://127.0.0.1:$KAFKA_IAM_PORT"
   listeners+=",IAM_REAUTH://127.0.0.1:$KAFKA_IAM_REAUTH_PORT"
-  local map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,IAM:SASL_SSL,IAM_REAUTH:SASL_SSL
+  local protocol_map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,IAM:SASL_SSL,IAM_REAUTH:SASL_SSL
   local iam_listeners=(iam "iam_reauth 15")
   if node_on; then
     listeners+=",PODS://$NODE_GATEWAY:$KAFKA_POD_PORT,IAM_PODS://$NODE_GATEWAY:$KAFKA_IAM_POD_PORT"
-    map+=",PODS:PLAINTEXT,IAM_PODS:SASL_SSL"
+    protocol_map+=",PODS:PLAINTEXT,IAM_PODS:SASL_SSL"
     iam_listeners+=(iam_pods)
   fi
-  local advertised=$listeners
   write_kafka_iam_credentials
-  cat >"$work/kafka/server.properties" <<EOF
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=$listeners,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=$advertised
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=$map
-log.dirs=$work/kafka/data
-num.partitions=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-# Like MSK Serverless: clients must create their topics themselves.
-auto.create.topics.enable=false
-EOF
+  # shellcheck disable=SC2034 # the template's (render), with listeners and protocol_map
+  local controller_port=$KAFKA_CONTROLLER_PORT data_dir=$work/kafka/data offsets_partitions=3
+  render "$here/templates/kafka-server.properties" >"$work/kafka/server.properties"
   local l
   for l in "${iam_listeners[@]}"; do
     # shellcheck disable=SC2086 # the listener and its session cap

@@ -23,6 +23,25 @@ fail() {
   exit 1
 }
 
+# load_testbed_env: sources the env file of the running test bed
+# (testbed/cluster.sh writes it: KUBECONFIG, the broker, the registry, ...),
+# or fails naming the command that starts one around this script.
+load_testbed_env() {
+  local env_file
+  env_file=${HELLO_TESTBED_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.testbed}/env
+  [ -f "$env_file" ] || fail "test bed" "no test bed env at $env_file: run testbed/with-testbed.sh $0"
+  # shellcheck source=/dev/null # written by testbed/cluster.sh
+  . "$env_file"
+}
+
+# terminate PID...: SIGTERM to each, then waits for each to end (they are
+# this shell's children: the processes a script started in the background).
+terminate() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+}
+
 # command_line_has PID TEXT: PID's command line contains TEXT. How the test
 # bed knows its own processes: each has its work or cache directory on its
 # command line, so a recycled pid is never mistaken for one of them.

@@ -62,10 +62,7 @@ moto_bin=$(testbed/install.sh --print-path | grep '/moto-')
 python=$moto_bin/../venv/bin/python
 helm_bin=$(testbed/install.sh --print-path | grep '/helm-')
 
-env_file=${HELLO_TESTBED_DIR:-$root/.testbed}/env
-[ -f "$env_file" ] || fail "test bed" "no $env_file: run under testbed/with-testbed.sh"
-# shellcheck source=/dev/null
-. "$env_file"
+load_testbed_env
 # shellcheck source=tests/lib.sh
 . testbed/tests/lib.sh
 

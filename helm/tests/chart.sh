@@ -22,15 +22,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 chart=$repo/helm/hello-operator
 here=$repo/helm/tests
 . "$repo/testbed/versions.env"
-env_file=${HELLO_TESTBED_DIR:-$repo/.testbed}/env
-if [ ! -f "$env_file" ]; then
-  echo "no test bed env at $env_file: run testbed/with-testbed.sh helm/tests/chart.sh" >&2
-  exit 1
-fi
-# shellcheck source=/dev/null # written by testbed/cluster.sh
-. "$env_file"
-
+# shellcheck source=../../testbed/tests/lib.sh
 . "$repo/testbed/tests/lib.sh"
+load_testbed_env
 refused() { # DESCRIPTION PATTERN CMD...: CMD fails and its output matches PATTERN
   local what=$1 pattern=$2 out
   shift 2

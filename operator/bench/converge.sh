@@ -19,14 +19,13 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 counts=${HELLO_BENCH_COUNT:-${HELLO_BENCH_COUNTS:-1000 5000}}
-"$repo/testbed/cluster.sh" up >/dev/null
-# shellcheck source=/dev/null # written by cluster.sh
-. "${HELLO_TESTBED_DIR:-$repo/.testbed}/env"
 script_name=bench
 # shellcheck source=../../testbed/lib.sh
 . "$repo/testbed/lib.sh"
 # shellcheck source=../../testbed/tests/lib.sh
 . "$repo/testbed/tests/lib.sh"
+"$repo/testbed/cluster.sh" up >/dev/null
+load_testbed_env
 cargo build --release -q -p hello-operator --bin hello-operator --example raw_children --manifest-path "$repo/Cargo.toml"
 target=${CARGO_TARGET_DIR:-$repo/target}
 bin=$target/release/hello-operator

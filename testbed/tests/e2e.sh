@@ -402,19 +402,7 @@ kubectl delete hapi "$stuck" -n "$ns" --wait=false >/dev/null
 # pod, which share those pods' network namespaces and so their policies.
 netpol_probe() { # NAMESPACE
   kubectl create namespace "$1" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-  kubectl apply -n "$1" -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata: {name: probe, labels: {app: probe}}
-spec:
-  securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
-  containers:
-  - name: probe
-    image: $HELLO_TESTBED_PROBE_IMAGE
-    imagePullPolicy: Never
-    args: [serve, ":8080"]
-    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-YAML
+  probe_pod probe "app: probe" | kubectl apply -n "$1" -f - >/dev/null
 }
 # debug_container POD: an ephemeral container "netcheck" running the probe in
 # POD (namespace $ns), waited for until it runs.

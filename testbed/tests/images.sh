@@ -28,10 +28,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # hello-api's compressed image, per platform: the measurement (README) plus
 # about a tenth (13,431,056 bytes on amd64, 12,748,872 on arm64, 2026-12-07).
 budget=${HELLO_API_IMAGE_BUDGET_BYTES:-14800000}
-env_file=${HELLO_TESTBED_DIR:-$here/../.testbed}/env
-[ -f "$env_file" ] || { echo "no test bed env at $env_file: run testbed/with-testbed.sh $0" >&2; exit 1; }
-# shellcheck source=/dev/null # written by cluster.sh
-. "$env_file"
+load_testbed_env
 
 export HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64
 "$here/product-images.sh" build || exit 1

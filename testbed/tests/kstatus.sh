@@ -11,15 +11,9 @@
 #              at --until, 1 at --timeout; usage errors exit 2
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-env_file=${HELLO_TESTBED_DIR:-$repo/.testbed}/env
-if [ ! -f "$env_file" ]; then
-  echo "no test bed env at $env_file: run testbed/with-testbed.sh testbed/tests/kstatus.sh" >&2
-  exit 1
-fi
-# shellcheck source=/dev/null # written by cluster.sh
-. "$env_file"
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$repo/testbed/tests/lib.sh"
+load_testbed_env
 
 "$repo/testbed/install.sh" kstatus || exit 1
 ks=$("$repo/testbed/install.sh" --print-kstatus)

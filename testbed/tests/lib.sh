@@ -3,6 +3,7 @@
 # `set -uo pipefail`; it defines functions and the counters, nothing else.
 # The test bed's own (say, fail, processes_naming) come from testbed/lib.sh.
 # shellcheck shell=bash
+script_name=${script_name:-$(basename "$0")}
 # shellcheck source=../lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -48,6 +49,31 @@ eventually() {
 # error: <nil> is of the type <nil>") instead of waiting.
 established() { [ "$(kubectl get "crd/$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ]; }
 crd_established() { eventually 60 established "$1"; }
+
+# probe_pod NAME [LABELS] [--ready]: the manifest of a Pod running the test
+# bed's probe image (testbed/images/probe) serving HTTP on :8080, under the
+# restricted Pod Security profile. LABELS is a flow map's body ("app: web");
+# --ready adds the port and a readiness probe on it.
+probe_pod() {
+  local name=$1 labels=${2:-} ready=
+  [ -n "$labels" ] && labels=", labels: {$labels}"
+  [ "${3:-}" = --ready ] && ready='
+    ports: [{containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}'
+  cat <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: $name$labels}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: probe
+    image: $HELLO_TESTBED_PROBE_IMAGE
+    imagePullPolicy: Never
+    args: [serve, ":8080"]$ready
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+YAML
+}
 
 # summary: the counts line; fails when a check failed.
 summary() {

@@ -21,12 +21,9 @@
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here=$repo/testbed
-env_file=${HELLO_TESTBED_DIR:-$repo/.testbed}/env
-[ -f "$env_file" ] || { echo "no test bed env at $env_file: run testbed/with-testbed.sh $0" >&2; exit 1; }
-# shellcheck source=/dev/null # written by cluster.sh
-. "$env_file"
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$here/tests/lib.sh"
+load_testbed_env
 # shellcheck source=SCRIPTDIR/../versions.env
 . "$here/versions.env"
 

@@ -72,32 +72,11 @@ check "the node carries hello.dev/compute=nodes (what compute: nodes pods select
 check "containerd holds the pause image built with buildah" bash -c "ctr images ls -q | grep -qxF '$HELLO_TESTBED_PAUSE_IMAGE'"
 
 kubectl create namespace "$ns" >/dev/null
-kubectl apply -n "$ns" -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Pod
-metadata: {name: web, labels: {app: web}}
-spec:
-  securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
-  containers:
-  - name: probe
-    image: $HELLO_TESTBED_PROBE_IMAGE
-    imagePullPolicy: Never
-    args: [serve, ":8080"]
-    ports: [{containerPort: 8080}]
-    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
-    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client}
-spec:
-  securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
-  containers:
-  - name: probe
-    image: $HELLO_TESTBED_PROBE_IMAGE
-    imagePullPolicy: Never
-    args: [serve, ":8080"]
-    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+{
+  probe_pod web "app: web" --ready
+  echo ---
+  probe_pod client
+  cat <<EOF
 ---
 apiVersion: v1
 kind: Service
@@ -106,6 +85,7 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 EOF
+} | kubectl apply -n "$ns" -f - >/dev/null
 check "pods from the buildah-built probe image become Ready" \
   kubectl wait -n "$ns" --for=condition=Ready pod/web pod/client --timeout=120s
 web_ip=$(kubectl get svc -n "$ns" web -o jsonpath='{.spec.clusterIP}')

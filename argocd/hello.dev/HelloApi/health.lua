@@ -70,25 +70,15 @@ local function text(c, fallback)
   return fallback
 end
 
-local stalled = condition("Stalled")
-if isTrue(stalled) then
-  hs.status = "Degraded"
-  hs.message = text(stalled, "Stalled")
-  return hs
-end
-
-local degraded = condition("Degraded")
-if isTrue(degraded) then
-  hs.status = "Degraded"
-  hs.message = text(degraded, "Degraded")
-  return hs
-end
-
-local ready = condition("Ready")
-if isTrue(ready) then
-  hs.status = "Healthy"
-  hs.message = text(ready, "Ready")
-  return hs
+-- The first of these conditions that is True decides, in this order: a
+-- stalled or degraded resource is not healthy even while Ready is True.
+for _, rule in ipairs({{"Stalled", "Degraded"}, {"Degraded", "Degraded"}, {"Ready", "Healthy"}}) do
+  local c = condition(rule[1])
+  if isTrue(c) then
+    hs.status = rule[2]
+    hs.message = text(c, rule[1])
+    return hs
+  end
 end
 
 local reconciling = condition("Reconciling")
@@ -96,6 +86,6 @@ hs.status = "Progressing"
 if isTrue(reconciling) then
   hs.message = text(reconciling, "Reconciling")
 else
-  hs.message = text(ready, "Waiting for the Ready condition")
+  hs.message = text(condition("Ready"), "Waiting for the Ready condition")
 end
 return hs
