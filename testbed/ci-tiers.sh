@@ -33,19 +33,32 @@ early_pid=
 # terraform tools and started only at +51 min of a cold run, and the
 # end-to-end tier then waited ~15 min for them alone. `install.sh all` is
 # not here: test-rust builds it in the foreground within seconds.
+# children_seconds FILE: the user+sys seconds on the second line of `times`
+# output in FILE (the children's: "0m1.50s 0m0.20s").
+children_seconds() {
+  sed -n 2p "$1" | awk '{
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+    printf "%d", t
+  }'
+}
 early_lane() { # BUILD...: one after the other
-  local start=$SECONDS what
+  local start=$SECONDS what cpu
+  cpu=$(mktemp)
   for what in "$@"; do
     printf '==> early build: %s (+%d s)\n' "$what" "$((SECONDS - start))"
     # A failure is logged and the next build goes on: the tier that needs
-    # the tool builds it again and fails naming the step.
+    # the tool builds it again and fails naming the step. Each build's CPU
+    # seconds (its processes' user+sys) say what a cold run spends where.
     # shellcheck disable=SC2086 # the script and its argument
-    if "$here"/$what; then
-      printf '==> early build done: %s (+%d s)\n' "$what" "$((SECONDS - start))"
+    # (`times` in the subshell: the second line is its children's.)
+    if ("$here"/$what && times >"$cpu"); then
+      printf '==> early build done: %s (+%d s, CPU %s s)\n' "$what" "$((SECONDS - start))" "$(children_seconds "$cpu")"
     else
       printf '==> early build FAILED: %s (+%d s)\n' "$what" "$((SECONDS - start))"
     fi
   done
+  rm -f "$cpu"
 }
 early_builds() {
   early_lane "install.sh terraform-tools" "install.sh licence-tools" &
@@ -71,11 +84,7 @@ on_exit() {
 times_file=$(mktemp)
 children_cpu() {
   times >"$times_file"
-  sed -n 2p "$times_file" | awk '{
-    t = 0
-    for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
-    printf "%d", t
-  }'
+  children_seconds "$times_file"
 }
 
 rows=()
@@ -94,7 +103,7 @@ if [ "${HELLO_CI_EARLY_BUILDS:-1}" != 0 ]; then
   # these machines), and autogroups share the CPU equally whatever their
   # processes' nice values: the group itself gets nice 19, or the "nice 19"
   # builds would take half the machine from the tiers.
-  setsid nice -n 19 bash -c '{ echo 19 >/proc/self/autogroup; } 2>/dev/null; '"$(declare -f early_lane early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
+  setsid nice -n 19 bash -c '{ echo 19 >/proc/self/autogroup; } 2>/dev/null; '"$(declare -f children_seconds early_lane early_builds); here='$here'; early_builds" >"$early_log" 2>&1 &
   early_pid=$!
 fi
 trap on_exit EXIT
