@@ -32,15 +32,9 @@ struct Args {
     /// Creations in flight at once (the operator's --max-concurrent-reconciles).
     #[arg(long, default_value_t = DEFAULT_MAX_CONCURRENT_RECONCILES, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
-    /// The operator's default images (`hello-operator run` flags of the same name).
-    #[arg(long, env = "HELLO_API_IMAGE", default_value = "hello-api:latest")]
-    api_image: String,
-    #[arg(
-        long,
-        env = "HELLO_CONSUMER_IMAGE",
-        default_value = "hello-consumer:latest"
-    )]
-    consumer_image: String,
+    /// The operator's default images (`hello-operator run`'s flags).
+    #[command(flatten)]
+    images: DefaultImages,
 }
 
 type Object = (ApiResource, DynamicObject);
@@ -67,10 +61,7 @@ impl EachChild for Objects {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let client = kube::Client::try_default().await?;
-    let images = DefaultImages {
-        api: args.api_image,
-        consumer: args.consumer_image,
-    };
+    let images = args.images;
     let helloapis = Api::<HelloApi>::namespaced(client.clone(), &args.namespace)
         .list(&ListParams::default())
         .await?

@@ -34,16 +34,8 @@ struct RunArgs {
     /// Watch only this namespace (default: all namespaces).
     #[arg(long, env = "HELLO_WATCH_NAMESPACE")]
     namespace: Option<String>,
-    /// Image of the API pods when a HelloApi sets none.
-    #[arg(long, env = "HELLO_API_IMAGE", default_value = "hello-api:latest")]
-    api_image: String,
-    /// Image of the consumer pods when a HelloApi sets none.
-    #[arg(
-        long,
-        env = "HELLO_CONSUMER_IMAGE",
-        default_value = "hello-consumer:latest"
-    )]
-    consumer_image: String,
+    #[command(flatten)]
+    images: DefaultImages,
     /// Elect a leader on a Lease, so that of several replicas only one reconciles.
     #[arg(long, env = "HELLO_LEADER_ELECT")]
     leader_elect: bool,
@@ -85,10 +77,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     hello_process::log::init("hello-operator", args.log.log_format, std::io::stderr);
     let client = kube::Client::try_default().await?;
-    let images = DefaultImages {
-        api: args.api_image.clone(),
-        consumer: args.consumer_image.clone(),
-    };
+    let images = args.images.clone();
     let instance = std::env::var("POD_NAME").ok();
     let mut ctx = Context::new(client.clone(), images, instance.clone());
     if let Some(cluster) = &args.eks_cluster_name {

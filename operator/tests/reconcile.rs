@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hello_operator::metrics::Metrics;
 use hello_testbed::eventually_async;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
@@ -15,118 +14,10 @@ use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{DeleteParams, Patch, PatchParams};
-use kube::{Api, Client, Resource, ResourceExt};
+use kube::{Api, ResourceExt};
 use serde_json::json;
-use support::{TIMEOUT, apply_helloapi, context, spawn_operator};
-use tokio::task::JoinHandle;
-
-struct Harness {
-    client: Client,
-    namespace: String,
-    operator: Option<JoinHandle<()>>,
-    /// The running operator's metrics.
-    metrics: Arc<Metrics>,
-}
-
-impl Harness {
-    async fn start() -> Harness {
-        // Pod Security `restricted` is enforced: pods that break it are refused.
-        let (client, namespace) = support::namespace(
-            "operator",
-            &[("pod-security.kubernetes.io/enforce", "restricted")],
-        )
-        .await;
-        let mut harness = Harness {
-            client,
-            namespace,
-            operator: None,
-            metrics: Arc::default(),
-        };
-        harness.start_operator();
-        harness
-    }
-
-    fn start_operator(&mut self) {
-        let ctx = context(&self.client, "test");
-        self.metrics = Arc::clone(&ctx.metrics);
-        self.operator = Some(spawn_operator(&self.client, &self.namespace, ctx));
-    }
-
-    fn stop_operator(&mut self) {
-        if let Some(task) = self.operator.take() {
-            task.abort();
-        }
-    }
-
-    fn api<K>(&self) -> Api<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-    {
-        Api::namespaced(self.client.clone(), &self.namespace)
-    }
-
-    async fn apply(&self, name: &str, spec: serde_json::Value) {
-        apply_helloapi(&self.client, &self.namespace, name, spec).await;
-    }
-
-    /// Polls `get` until `done` holds.
-    async fn until<K, F>(&self, name: &str, what: &str, done: F) -> Option<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-        F: Fn(Option<&K>) -> bool,
-    {
-        let api = self.api::<K>();
-        eventually_async(TIMEOUT, async || {
-            let current = api.get_opt(name).await.expect("get");
-            done(current.as_ref()).then_some(current)
-        })
-        .await
-        .unwrap_or_else(|| panic!("timed out waiting for {what}"))
-    }
-
-    async fn exists<K>(&self, name: &str) -> K
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.until::<K, _>(name, &format!("{} {name}", K::kind(&())), |o| o.is_some())
-            .await
-            .expect("exists")
-    }
-
-    async fn gone<K>(&self, name: &str)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.until::<K, _>(name, &format!("{} {name} to go", K::kind(&())), |o| {
-            o.is_none()
-        })
-        .await;
-    }
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.stop_operator();
-    }
-}
-
-fn owned_by(object: &impl Resource, owner: &hello_crds::HelloApi) -> bool {
-    object.owner_references().iter().any(|o| {
-        o.controller == Some(true) && Some(&o.uid) == owner.uid().as_ref() && o.kind == "HelloApi"
-    })
-}
+use support::TIMEOUT;
+use support::harness::{Harness, owned_by};
 
 fn kafka_spec() -> serde_json::Value {
     json!({"bootstrapServers": "127.0.0.1:9092", "topic": "events", "auth": {"mechanism": "plaintext"}})

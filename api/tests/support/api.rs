@@ -87,6 +87,13 @@ impl Drop for Api {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        // A passing test leaves nothing behind; a failing one keeps the
+        // process's log and says where it is.
+        if std::thread::panicking() {
+            eprintln!("hello-api's log: {}", self.log.display());
+        } else {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 

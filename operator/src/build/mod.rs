@@ -27,9 +27,25 @@ pub use metadata::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, consumer_name, 
 pub use network_policy::ClusterEndpoints;
 
 /// Images used when a HelloApi leaves `image` empty (Helm values `images.*`).
-#[derive(Clone, Debug)]
+/// Also the flags that set them, flattened into `hello-operator run` and the
+/// bench's `raw_children`, which must build the same children.
+#[derive(Clone, Debug, clap::Args)]
 pub struct DefaultImages {
+    /// Image of the API pods when a HelloApi sets none.
+    #[arg(
+        id = "api_image",
+        long = "api-image",
+        env = "HELLO_API_IMAGE",
+        default_value = "hello-api:latest"
+    )]
     pub api: String,
+    /// Image of the consumer pods when a HelloApi sets none.
+    #[arg(
+        id = "consumer_image",
+        long = "consumer-image",
+        env = "HELLO_CONSUMER_IMAGE",
+        default_value = "hello-consumer:latest"
+    )]
     pub consumer: String,
 }
 

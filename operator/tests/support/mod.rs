@@ -1,7 +1,10 @@
 //! What the operator's integration tests share: a namespace with the CRD
-//! installed, an operator scoped to it, and applying a HelloApi as a user.
+//! installed, an operator scoped to it, applying a HelloApi as a user, and
+//! the reconcile tests' [`harness::Harness`].
 
 #![allow(dead_code)] // each test binary uses its own part of it
+
+pub mod harness;
 
 use std::sync::Arc;
 use std::time::Duration;
