@@ -175,6 +175,18 @@ mod tests {
         None
     }
 
+    /// SCRAM to `b:9096`, with `extra` flags.
+    fn scram(extra: &[&str]) -> KafkaArgs {
+        let mut argv = vec![
+            "--kafka-bootstrap-servers",
+            "b:9096",
+            "--kafka-auth",
+            "scram",
+        ];
+        argv.extend_from_slice(extra);
+        parse(&argv)
+    }
+
     #[test]
     fn no_bootstrap_servers_means_kafka_is_off() {
         assert!(parse(&[]).settings_with_env(no_env).unwrap().is_none());
@@ -195,22 +207,10 @@ mod tests {
 
     #[test]
     fn scram_needs_username_and_password() {
-        let args = parse(&[
-            "--kafka-bootstrap-servers",
-            "b:9096",
-            "--kafka-auth",
-            "scram",
-        ]);
+        let args = scram(&[]);
         let err = args.settings_with_env(no_env).unwrap_err();
         assert!(matches!(err, Error::ScramUsernameMissing), "{err}");
-        let args = parse(&[
-            "--kafka-bootstrap-servers",
-            "b:9096",
-            "--kafka-auth",
-            "scram",
-            "--kafka-scram-username",
-            "alice",
-        ]);
+        let args = scram(&["--kafka-scram-username", "alice"]);
         let err = args.settings_with_env(no_env).unwrap_err();
         assert!(
             err.to_string().contains("HELLO_KAFKA_SCRAM_PASSWORD"),
@@ -224,11 +224,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("password");
         std::fs::write(&file, "s3cret\n").unwrap();
-        let args = parse(&[
-            "--kafka-bootstrap-servers",
-            "b:9096",
-            "--kafka-auth",
-            "scram",
+        let args = scram(&[
             "--kafka-scram-username",
             "alice",
             "--kafka-scram-password",

@@ -231,23 +231,13 @@ mod tests {
         metrics.observe_request(&Route::Unmatched, 404, Duration::from_micros(10));
         metrics.kafka_dropped("queue_full");
         let text = metrics.render();
-        assert!(
-            text.contains(r#"hello_http_requests_total{route="/hello",status="200"} 2"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"hello_http_requests_total{route="unmatched",status="404"} 1"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                r#"hello_http_request_duration_seconds_bucket{le="0.0001",route="/hello"} 2"#
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"hello_kafka_events_dropped_total{reason="queue_full"} 1"#),
-            "{text}"
-        );
+        for sample in [
+            r#"hello_http_requests_total{route="/hello",status="200"} 2"#,
+            r#"hello_http_requests_total{route="unmatched",status="404"} 1"#,
+            r#"hello_http_request_duration_seconds_bucket{le="0.0001",route="/hello"} 2"#,
+            r#"hello_kafka_events_dropped_total{reason="queue_full"} 1"#,
+        ] {
+            assert!(text.contains(sample), "no {sample} in\n{text}");
+        }
     }
 }

@@ -32,20 +32,12 @@ pub use network_policy::ClusterEndpoints;
 #[derive(Clone, Debug, clap::Args)]
 pub struct DefaultImages {
     /// Image of the API pods when a HelloApi sets none.
-    #[arg(
-        id = "api_image",
-        long = "api-image",
-        env = "HELLO_API_IMAGE",
-        default_value = "hello-api:latest"
-    )]
+    #[arg(long = "api-image", env = "HELLO_API_IMAGE")]
+    #[arg(default_value = "hello-api:latest")]
     pub api: String,
     /// Image of the consumer pods when a HelloApi sets none.
-    #[arg(
-        id = "consumer_image",
-        long = "consumer-image",
-        env = "HELLO_CONSUMER_IMAGE",
-        default_value = "hello-consumer:latest"
-    )]
+    #[arg(long = "consumer-image", env = "HELLO_CONSUMER_IMAGE")]
+    #[arg(default_value = "hello-consumer:latest")]
     pub consumer: String,
 }
 

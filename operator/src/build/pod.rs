@@ -237,16 +237,14 @@ mod tests {
         BTreeMap::from([("app.kubernetes.io/name".to_string(), "api".to_string())])
     }
 
+    /// An API pod template on `compute`.
+    fn template_for(compute: Compute) -> PodTemplateSpec {
+        template(selector(), compute, "demo", true, Container::default(), 30)
+    }
+
     #[test]
     fn fargate_pods_carry_the_profile_label_and_no_node_selector() {
-        let t = template(
-            selector(),
-            Compute::Fargate,
-            "demo",
-            true,
-            Container::default(),
-            30,
-        );
+        let t = template_for(Compute::Fargate);
         assert_eq!(
             t.metadata.unwrap().labels.unwrap()[COMPUTE_LABEL],
             "fargate"
@@ -256,14 +254,7 @@ mod tests {
 
     #[test]
     fn node_pods_select_the_node_group_label() {
-        let t = template(
-            selector(),
-            Compute::Nodes,
-            "demo",
-            true,
-            Container::default(),
-            30,
-        );
+        let t = template_for(Compute::Nodes);
         assert!(
             !t.metadata
                 .unwrap()
@@ -291,16 +282,7 @@ mod tests {
     }
 
     fn fargate_pod() -> k8s_openapi::api::core::v1::PodSpec {
-        template(
-            selector(),
-            Compute::Fargate,
-            "demo",
-            true,
-            Container::default(),
-            30,
-        )
-        .spec
-        .unwrap()
+        template_for(Compute::Fargate).spec.unwrap()
     }
 
     fn quantities(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, Quantity>> {

@@ -42,50 +42,34 @@ def inventory(endpoint: str, region: str) -> list[str]:
         items.extend(f"{kind} {i}" for i in ids)
 
     ec2 = c("ec2")
-    add("ec2:vpc", (v["VpcId"] for v in _pages(ec2, "describe_vpcs", "Vpcs")))
-    add("ec2:subnet", (s["SubnetId"] for s in _pages(ec2, "describe_subnets", "Subnets")))
-    add(
-        "ec2:security-group",
-        (g["GroupId"] for g in _pages(ec2, "describe_security_groups", "SecurityGroups")),
-    )
-    add(
-        "ec2:security-group-rule",
+
+    def live(state: str) -> bool:
+        return state.lower() not in ("deleted", "deleting")
+
+    # kind, operation, list key, id field, and which items count (None: all).
+    # Rules count only where a module writes them (a reference or a
+    # description); the VPC's default rules do not.
+    ec2_kinds: list[tuple[str, str, str, str, Callable[[dict], Any] | None]] = [
+        ("vpc", "describe_vpcs", "Vpcs", "VpcId", None),
+        ("subnet", "describe_subnets", "Subnets", "SubnetId", None),
+        ("security-group", "describe_security_groups", "SecurityGroups", "GroupId", None),
         (
-            r["SecurityGroupRuleId"]
-            for r in _pages(ec2, "describe_security_group_rules", "SecurityGroupRules")
-            if r.get("ReferencedGroupInfo") or r.get("Description")
+            "security-group-rule",
+            "describe_security_group_rules",
+            "SecurityGroupRules",
+            "SecurityGroupRuleId",
+            lambda r: r.get("ReferencedGroupInfo") or r.get("Description"),
         ),
-    )
-    add(
-        "ec2:internet-gateway",
-        (g["InternetGatewayId"] for g in _pages(ec2, "describe_internet_gateways", "InternetGateways")),
-    )
-    add(
-        "ec2:nat-gateway",
-        (
-            g["NatGatewayId"]
-            for g in _pages(ec2, "describe_nat_gateways", "NatGateways")
-            if g.get("State") not in ("deleted", "deleting")
-        ),
-    )
-    add("ec2:address", (a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]))
-    add(
-        "ec2:route-table",
-        (t["RouteTableId"] for t in _pages(ec2, "describe_route_tables", "RouteTables")),
-    )
-    add(
-        "ec2:vpc-endpoint",
-        (
-            e["VpcEndpointId"]
-            for e in _pages(ec2, "describe_vpc_endpoints", "VpcEndpoints")
-            if e.get("State", "").lower() not in ("deleted", "deleting")
-        ),
-    )
-    add(
-        "ec2:launch-template",
-        (t["LaunchTemplateId"] for t in _pages(ec2, "describe_launch_templates", "LaunchTemplates")),
-    )
-    add("ec2:flow-log", (f["FlowLogId"] for f in _pages(ec2, "describe_flow_logs", "FlowLogs")))
+        ("internet-gateway", "describe_internet_gateways", "InternetGateways", "InternetGatewayId", None),
+        ("nat-gateway", "describe_nat_gateways", "NatGateways", "NatGatewayId", lambda g: live(g.get("State", ""))),
+        ("address", "describe_addresses", "Addresses", "AllocationId", None),
+        ("route-table", "describe_route_tables", "RouteTables", "RouteTableId", None),
+        ("vpc-endpoint", "describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId", lambda e: live(e.get("State", ""))),
+        ("launch-template", "describe_launch_templates", "LaunchTemplates", "LaunchTemplateId", None),
+        ("flow-log", "describe_flow_logs", "FlowLogs", "FlowLogId", None),
+    ]
+    for kind, operation, key, id_field, counts in ec2_kinds:
+        add(f"ec2:{kind}", (x[id_field] for x in _pages(ec2, operation, key) if counts is None or counts(x)))
 
     eks = c("eks")
     for cluster in _pages(eks, "list_clusters", "clusters"):

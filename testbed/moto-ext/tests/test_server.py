@@ -52,18 +52,25 @@ def client(service: str, endpoint: str):  # type: ignore[no-untyped-def]
     )
 
 
-def test_the_server_serves_access_entries_addons_and_msk_configurations(endpoint: str) -> None:
+def make_cluster(endpoint: str, name: str, net: str) -> tuple[str, str]:
+    """An EKS cluster `name` (API authentication) in a new VPC `net`.0.0/16
+    with one subnet; returns the VPC's and the subnet's ids."""
     ec2 = client("ec2", endpoint)
-    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/24")["Subnet"]["SubnetId"]
-    eks = client("eks", endpoint)
-    eks.create_cluster(
-        name="served",
+    vpc = ec2.create_vpc(CidrBlock=f"{net}.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{net}.0.0/24")["Subnet"]["SubnetId"]
+    client("eks", endpoint).create_cluster(
+        name=name,
         version="1.34",
         roleArn="arn:aws:iam::123456789012:role/eks",
         resourcesVpcConfig={"subnetIds": [subnet]},
         accessConfig={"authenticationMode": "API"},
     )
+    return vpc, subnet
+
+
+def test_the_server_serves_access_entries_addons_and_msk_configurations(endpoint: str) -> None:
+    vpc, _ = make_cluster(endpoint, "served", "10.1")
+    eks = client("eks", endpoint)
     assert eks.describe_cluster(name="served")["cluster"]["resourcesVpcConfig"]["vpcId"] == vpc
     role = "arn:aws:iam::123456789012:role/admin"
     eks.create_access_entry(clusterName="served", principalArn=role)
@@ -89,17 +96,8 @@ def test_the_inventory_lists_what_was_made_and_not_what_was_deleted(endpoint: st
     from hello_moto.inventory import inventory
 
     baseline = inventory(endpoint, REGION)
-    ec2 = client("ec2", endpoint)
-    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.2.0.0/24")["Subnet"]["SubnetId"]
-    eks = client("eks", endpoint)
-    eks.create_cluster(
-        name="counted",
-        version="1.34",
-        roleArn="arn:aws:iam::123456789012:role/eks",
-        resourcesVpcConfig={"subnetIds": [subnet]},
-        accessConfig={"authenticationMode": "API"},
-    )
+    vpc, subnet = make_cluster(endpoint, "counted", "10.2")
+    ec2, eks = client("ec2", endpoint), client("eks", endpoint)
     eks.create_addon(clusterName="counted", addonName="coredns")
     made = set(inventory(endpoint, REGION)) - set(baseline)
     assert f"ec2:vpc {vpc}" in made
