@@ -1,15 +1,14 @@
 //! `--config FILE` laid out like a Kubernetes ConfigMap volume: the file is a
 //! symlink through `..data`, which is swapped atomically to a new directory.
 
-mod support;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use support::api::Api;
-use support::eventually;
+use crate::support::api::Api;
+use crate::support::eventually;
 
 /// A directory shaped like a mounted ConfigMap.
 struct ConfigMapVolume {

@@ -1,7 +1,6 @@
 //! `--configmap NAME` against the test bed's real API server, running as a
 //! ServiceAccount that may only get/list/watch that one ConfigMap.
 
-mod support;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,8 +12,8 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject
 use kube::api::{DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::config::Kubeconfig;
 use kube::{Api as KubeApi, Client};
-use support::api::Api;
-use support::eventually;
+use crate::support::api::Api;
+use crate::support::eventually;
 
 const CONFIGMAP: &str = "demo-responses";
 

@@ -1,9 +1,8 @@
 //! The public API of the real binary against the contract's table.
 
-mod support;
 
-use support::api::Api;
-use support::http;
+use crate::support::api::Api;
+use crate::support::http;
 
 fn problem_detail(response: &http::Response) -> String {
     assert_eq!(
@@ -186,7 +185,7 @@ fn request_ids_are_echoed_or_made() {
     let (a, b) = (first.header("x-request-id"), second.header("x-request-id"));
     assert!(a.is_some() && a != b, "{a:?} {b:?}");
     // Log lines are written by a background thread: give it a moment.
-    let line = support::eventually(std::time::Duration::from_secs(5), || {
+    let line = crate::support::eventually(std::time::Duration::from_secs(5), || {
         api.logs()
             .lines()
             .find(|l| l.contains("abc-123"))
@@ -224,7 +223,7 @@ fn the_admin_port_serves_probes_and_metrics_and_the_public_one_does_not() {
 fn text_logs_are_available() {
     let api = Api::builder().arg("--log-format").arg("text").start();
     api.get("/hello");
-    let logs = support::eventually(std::time::Duration::from_secs(5), || {
+    let logs = crate::support::eventually(std::time::Duration::from_secs(5), || {
         let logs = api.logs();
         logs.contains("request_id=").then_some(logs)
     })

@@ -1,13 +1,12 @@
 //! The hello-api process's log lines: HELLO_LOG sets the level, and every
 //! line, access log included, has the shape all three binaries share.
 
-mod support;
 
 use std::time::Duration;
 
 use hello_testbed::logs::{at_level, json_log_lines, logged_its_filter};
-use support::api::Api;
-use support::eventually;
+use crate::support::api::Api;
+use crate::support::eventually;
 
 #[test]
 fn hello_log_sets_the_level_and_every_line_has_the_shared_json_shape() {

@@ -1,13 +1,12 @@
 //! SIGTERM: not ready at once, in-flight requests finish, exit code 0.
 
-mod support;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use support::api::Api;
-use support::{eventually, http};
+use crate::support::api::Api;
+use crate::support::{eventually, http};
 
 #[test]
 fn sigterm_turns_not_ready_keeps_serving_during_the_delay_then_exits_0() {

@@ -3,7 +3,6 @@
 //! False naming the namespace and labels; an unreachable EKS API gives
 //! Unknown, and the rest of the reconcile still happens.
 
-mod support;
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -14,7 +13,7 @@ use hello_testbed::{TestBed, eventually_async, free_port};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{Api, Client};
 use serde_json::json;
-use support::{apply_helloapi, context, spawn_operator};
+use crate::support::{apply_helloapi, context, spawn_operator};
 
 struct Moto(Child);
 
@@ -80,7 +79,7 @@ async fn create_cluster_with_profile(eks: &aws_sdk_eks::Client, cluster: &str, n
 }
 
 async fn namespace() -> (Client, String) {
-    support::namespace("fargate", &[]).await
+    crate::support::namespace("fargate", &[]).await
 }
 
 fn operator(client: &Client, ns: &str, profiles: FargateProfiles) -> tokio::task::JoinHandle<()> {

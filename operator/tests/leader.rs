@@ -1,7 +1,6 @@
 //! Two operators, one leader: only the Lease holder reconciles, and the other
 //! takes over when the leader dies or hands over.
 
-mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +11,7 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
 use kube::{Api, Client};
-use support::{apply_helloapi, context, wait_for};
+use crate::support::{apply_helloapi, context, wait_for};
 use tokio::task::JoinHandle;
 
 const TIMING: LeaseTiming = LeaseTiming {
@@ -21,7 +20,7 @@ const TIMING: LeaseTiming = LeaseTiming {
 };
 
 async fn setup() -> (Client, String) {
-    support::namespace("leader", &[]).await
+    crate::support::namespace("leader", &[]).await
 }
 
 fn operator(client: &Client, ns: &str, identity: &str) -> JoinHandle<Result<bool, kube::Error>> {

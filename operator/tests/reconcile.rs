@@ -1,7 +1,6 @@
 //! The operator against the real apiserver: each test runs its own operator,
 //! scoped to its own namespace, and checks what a user would see.
 
-mod support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,8 +15,8 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
-use support::TIMEOUT;
-use support::harness::{Harness, owned_by};
+use crate::support::TIMEOUT;
+use crate::support::harness::{Harness, owned_by};
 
 fn kafka_spec() -> serde_json::Value {
     json!({"bootstrapServers": "127.0.0.1:9092", "topic": "events", "auth": {"mechanism": "plaintext"}})
@@ -280,7 +279,7 @@ async fn an_idle_resource_and_a_restarted_operator_write_nothing() {
     h.start_operator();
     // The restarted operator's first reconcile of the one HelloApi.
     let metrics = Arc::clone(&h.metrics);
-    support::wait_for("the restarted operator's first reconcile", async || {
+    crate::support::wait_for("the restarted operator's first reconcile", async || {
         metrics
             .render()
             .contains(r#"hello_operator_reconciles_total{result="ok",error=""} "#)
