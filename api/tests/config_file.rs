@@ -1,7 +1,6 @@
 //! `--config FILE` laid out like a Kubernetes ConfigMap volume: the file is a
 //! symlink through `..data`, which is swapped atomically to a new directory.
 
-
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,10 +1,11 @@
 //! `--configmap NAME` against the test bed's real API server, running as a
 //! ServiceAccount that may only get/list/watch that one ConfigMap.
 
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::support::api::Api;
+use crate::support::eventually;
 use hello_testbed::{TestBed, unique_name};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
@@ -12,8 +13,6 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject
 use kube::api::{DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::config::Kubeconfig;
 use kube::{Api as KubeApi, Client};
-use crate::support::api::Api;
-use crate::support::eventually;
 
 const CONFIGMAP: &str = "demo-responses";
 

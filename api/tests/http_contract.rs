@@ -1,6 +1,5 @@
 //! The public API of the real binary against the contract's table.
 
-
 use crate::support::api::Api;
 use crate::support::http;
 

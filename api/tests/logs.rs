@@ -1,12 +1,11 @@
 //! The hello-api process's log lines: HELLO_LOG sets the level, and every
 //! line, access log included, has the shape all three binaries share.
 
-
 use std::time::Duration;
 
-use hello_testbed::logs::{at_level, json_log_lines, logged_its_filter};
 use crate::support::api::Api;
 use crate::support::eventually;
+use hello_testbed::logs::{at_level, json_log_lines, logged_its_filter};
 
 #[test]
 fn hello_log_sets_the_level_and_every_line_has_the_shared_json_shape() {

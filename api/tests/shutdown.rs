@@ -1,6 +1,5 @@
 //! SIGTERM: not ready at once, in-flight requests finish, exit code 0.
 
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

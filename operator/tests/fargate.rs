@@ -3,17 +3,16 @@
 //! False naming the namespace and labels; an unreachable EKS API gives
 //! Unknown, and the rest of the reconcile still happens.
 
-
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
+use crate::support::{apply_helloapi, context, spawn_operator};
 use aws_sdk_eks::types::{FargateProfileSelector, VpcConfigRequest};
 use hello_operator::fargate::FargateProfiles;
 use hello_testbed::{TestBed, eventually_async, free_port};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{Api, Client};
 use serde_json::json;
-use crate::support::{apply_helloapi, context, spawn_operator};
 
 struct Moto(Child);
 

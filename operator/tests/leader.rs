@@ -1,17 +1,16 @@
 //! Two operators, one leader: only the Lease holder reconciles, and the other
 //! takes over when the leader dies or hands over.
 
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{apply_helloapi, context, wait_for};
 use hello_operator::controller;
 use hello_operator::leader::{LeaderElector, LeaseTiming};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
 use kube::{Api, Client};
-use crate::support::{apply_helloapi, context, wait_for};
 use tokio::task::JoinHandle;
 
 const TIMING: LeaseTiming = LeaseTiming {

@@ -1,11 +1,12 @@
 //! The operator against the real apiserver: each test runs its own operator,
 //! scoped to its own namespace, and checks what a user would see.
 
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::TIMEOUT;
+use crate::support::harness::{Harness, owned_by};
 use hello_testbed::eventually_async;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
@@ -15,8 +16,6 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
-use crate::support::TIMEOUT;
-use crate::support::harness::{Harness, owned_by};
 
 fn kafka_spec() -> serde_json::Value {
     json!({"bootstrapServers": "127.0.0.1:9092", "topic": "events", "auth": {"mechanism": "plaintext"}})
