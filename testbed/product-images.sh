@@ -96,17 +96,32 @@ print() {
   done
 }
 
+# missing_platforms: those of $platforms whose images are not built yet.
+missing_platforms() {
+  local platform
+  for platform in "${platforms[@]}"; do
+    [ -f "$(platform_dir "$platform")/.complete" ] || echo "$platform"
+  done
+}
+
 build() {
+  # Built already: no lock, so a build of other platforms running meanwhile
+  # (make test's early arm64 build) does not hold up a make up that needs
+  # only the host's images. A platform's directory is complete once its
+  # stamp is there, and never written again under that key.
+  local missing=()
+  mapfile -t missing < <(missing_platforms)
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "images $key (${platforms[*]}) are built ($dir)"
+    return 0
+  fi
   # One build at a time on the machine (each removes the older sets): a
-  # second waits, then finds the set built (make test starts one early,
-  # testbed/ci-tiers.sh).
+  # second waits, then finds what it needs built (make test starts them
+  # early, testbed/ci-tiers.sh).
   mkdir -p "$cache"
   exec {lock}>"$cache/product-images.lock"
   flock "$lock"
-  local missing=() platform
-  for platform in "${platforms[@]}"; do
-    [ -f "$(platform_dir "$platform")/.complete" ] || missing+=("$platform")
-  done
+  mapfile -t missing < <(missing_platforms)
   if [ ${#missing[@]} -eq 0 ]; then
     say "images $key (${platforms[*]}) are built ($dir)"
     return 0
@@ -139,7 +154,7 @@ build() {
     fail "SBOM tools" "testbed/install.sh sbom-tools failed; its output is $cache/product-images-sbom-tools.log" "$cache/product-images-sbom-tools.log"
   local -a label_args
   mapfile -t label_args < <(labels)
-  local p pdir rootfs
+  local p pdir rootfs platform
   for platform in "${missing[@]}"; do
     pdir=$(platform_dir "$platform")
     rootfs=$work/rootfs/${platform//\//_}
@@ -238,7 +253,9 @@ for d in m.get("manifests", []):
 push() {
   local certs platform p have
   certs=$(cert_dir)
-  exec {lock}>"$cache/product-images.lock"
+  # Its own lock: one push at a time, but not behind a build of other
+  # platforms (the images it pushes are complete, see build).
+  exec {lock}>"$cache/product-images-push.lock"
   flock "$lock"
   for platform in "${platforms[@]}"; do
     [ -f "$(platform_dir "$platform")/.complete" ] ||
