@@ -130,8 +130,10 @@ test-node:
 # cases against moto on loopback (the test bed for the server-side dry run
 # of the printed HelloApi and the operator's Fargate check). The tools,
 # including the AWS provider built with only the module's services, are
-# built into the test bed cache on first use.
+# built into the test bed cache on first use, before the test bed starts:
+# an idle test bed (apiserver, etcd, Kafka) costs CPU the build needs.
 test-terraform:
+	testbed/install.sh terraform-tools
 	testbed/with-testbed.sh testbed/terraform-check.sh
 
 # test-node and test-e2e each start their own test bed with the node, one
@@ -157,8 +159,12 @@ images:
 	  HELLO_IMAGE_PLATFORMS=$${HELLO_IMAGE_PLATFORMS:-linux/amd64,linux/arm64} testbed/product-images.sh push
 
 # Both platforms' images and the arm64 binaries under qemu-user, against the
-# test bed's broker (testbed/tests/images.sh).
+# test bed's broker (testbed/tests/images.sh). The images and tools first,
+# outside the test bed, as in test-terraform.
 test-images:
+	HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64 testbed/product-images.sh build
+	testbed/install.sh qemu
+	testbed/install.sh licence-tools
 	testbed/with-testbed.sh testbed/tests/images.sh
 
 # The end-to-end tier: make up in a test bed of its own, then the product's

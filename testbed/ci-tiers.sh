@@ -23,16 +23,16 @@ mkdir -p "$cache"
 early_log=$cache/early-builds.log
 early_pid=
 
-# The builds, in two lanes that run side by side: the terraform tools (the
+# The builds, in three lanes that run side by side: the terraform tools (the
 # AWS provider's Go build, most of it; checkov too) for the terraform tier,
-# then cargo-deny for the images tier,
-# and kube-score (~40 s, for test-scan, checkov's other user, right after
-# test-rust), the node's tools, the image tools, qemu and
-# the product images' release build (both platforms) for the images, node
-# and end-to-end tiers. In one lane the images waited for the
-# terraform tools and started only at +51 min of a cold run, and the
-# end-to-end tier then waited ~15 min for them alone. `install.sh all` is
-# not here: test-rust builds it in the foreground within seconds.
+# then cargo-deny for the images tier; kube-score (~40 s, for test-scan,
+# right after test-rust), the node's tools and qemu; and the product
+# images' release builds, the host's platform and then both, for the node,
+# end-to-end and images tiers. With the images behind the node's tools in
+# one lane, they started at +37 min of a cold run and were the end of its
+# critical path; in a warm run the tools are cached and the images start at
+# +0 anyway. `install.sh all` is not here: test-rust builds it in the
+# foreground beside its compile.
 # children_seconds FILE: the user+sys seconds on the second line of `times`
 # output in FILE (the children's: "0m1.50s 0m0.20s").
 children_seconds() {
@@ -62,15 +62,15 @@ early_lane() { # BUILD...: one after the other
 }
 early_builds() {
   early_lane "install.sh terraform-tools" "install.sh licence-tools" &
+  early_lane "install.sh lua" "install.sh kube-score" "install.sh node" "install.sh qemu" &
   # The host's images first, for test-node and test-e2e's make up, then the
   # other platform's (the same target directory: the host-side build
-  # scripts and proc macros are not compiled again), for the end of test-e2e
-  # (make images) and test-images, the last tiers. The SBOM tools build
-  # beside the first release build, inside product-images.sh; as a step of
-  # their own here they held the images back 9 min in a cold run.
+  # scripts and proc macros are not compiled again), for the end of
+  # test-e2e (make images) and test-images, the last tiers. The image tools
+  # and the SBOM tools are built inside product-images.sh, the SBOM tools
+  # beside the first release build, whose fat-LTO links leave a core idle.
   HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64 \
-    early_lane "install.sh lua" "install.sh kube-score" "install.sh node" "install.sh image-tools" "install.sh qemu" \
-    "product-images.sh build $(source "$here/../images/platforms.sh" && host_platform)" \
+    early_lane "product-images.sh build $(source "$here/../images/platforms.sh" && host_platform)" \
     "product-images.sh build linux/amd64,linux/arm64" &
   wait
 }

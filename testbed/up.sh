@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # `make up`: the whole product on this machine.
-#   1. the test bed with its node and Kafka (cluster.sh up --node)
-#   2. the images of hello-operator, hello-api and hello-consumer, built from
-#      release binaries with buildah for this machine's platform and pushed
-#      to the test bed's registry (product-images.sh; tagged by a hash of the
-#      sources); the chart names them by digest, and the node pulls them
-#      (HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64 builds and pushes both)
-#   3. the operator, with its Helm chart (helm upgrade --install)
-#   4. the HelloApi testbed/samples/local.yaml, its Kafka pointing at the
+#   1. the test bed's tools (install.sh all, node) and, side by side, the
+#      images of hello-operator, hello-api and hello-consumer, built from
+#      release binaries with buildah for this machine's platform
+#      (product-images.sh build; tagged by a hash of the sources;
+#      HELLO_IMAGE_PLATFORMS=linux/amd64,linux/arm64 builds both)
+#   2. the test bed with its node and Kafka (cluster.sh up --node)
+#   3. the images pushed to the test bed's registry; the chart names them by
+#      digest, and the node pulls them
+#   4. the operator, with its Helm chart (helm upgrade --install)
+#   5. the HelloApi testbed/samples/local.yaml, its Kafka pointing at the
 #      test bed's broker as pods reach it
-#   5. waits until that HelloApi is Ready and answers, then writes HELLO_URL
+#   6. waits until that HelloApi is Ready and answers, then writes HELLO_URL
 #      (its Service's ClusterIP, which the host reaches through kube-proxy)
 #      into $HELLO_TESTBED_DIR/env and prints the curl to run.
 # Idempotent: a second run with unchanged sources builds, pushes and pulls nothing
@@ -34,13 +36,21 @@ script_name="make up"
 . "$here/lib.sh"
 
 start=$SECONDS
+# The images' release build beside the test bed tools' build, before the
+# test bed starts: on a new machine the two fill each other's serial steps
+# (links, downloads), and a running test bed would only idle, using CPU,
+# until the images are there.
+"$here/product-images.sh" build &
+images=$!
+"$here/install.sh" all || fail "install tools" "testbed/install.sh all failed"
+"$here/install.sh" node || fail "install node tools" "testbed/install.sh node failed"
+wait "$images" || exit 1
 "$here/cluster.sh" up --node ||
   fail "test bed" "testbed/cluster.sh up --node failed (the message above names the component); logs in $logs/"
 # shellcheck disable=SC1091
 . "$work/env"
 mkdir -p "$logs"
 
-"$here/product-images.sh" build || exit 1
 "$here/product-images.sh" push || exit 1
 eval "$("$here/product-images.sh" --print)"
 
