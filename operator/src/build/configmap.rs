@@ -35,12 +35,12 @@ pub fn build(api: &HelloApi, owner: &Owner) -> Result<ConfigMap, BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{FULL, helloapi};
+    use crate::build::fixtures::{FULL, helloapi, owner_of};
 
     #[test]
     fn holds_greeting_and_responses_in_the_api_config_format() {
         let api = helloapi(FULL);
-        let cm = build(&api, &Owner::of(&api).unwrap()).unwrap();
+        let cm = build(&api, &owner_of(&api)).unwrap();
         assert_eq!(cm.metadata.name.as_deref(), Some("demo-responses"));
         let config: serde_json::Value =
             serde_yaml_ng::from_str(&cm.data.unwrap()[CONFIG_KEY]).unwrap();
@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn is_owned_by_its_helloapi_as_controller() {
         let api = helloapi(FULL);
-        let cm = build(&api, &Owner::of(&api).unwrap()).unwrap();
+        let cm = build(&api, &owner_of(&api)).unwrap();
         let owner = &cm.metadata.owner_references.unwrap()[0];
         assert_eq!(
             (owner.kind.as_str(), owner.name.as_str()),

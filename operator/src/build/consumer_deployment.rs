@@ -71,19 +71,19 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deplo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{FULL, MINIMAL, helloapi, images};
+    use crate::build::fixtures::{FULL, MINIMAL, helloapi, images, owner_of};
     use hello_crds::COMPUTE_LABEL;
 
     #[test]
     fn exists_only_with_kafka() {
         let api = helloapi(MINIMAL);
-        assert!(build(&api, &Owner::of(&api).unwrap(), &images().consumer).is_none());
+        assert!(build(&api, &owner_of(&api), &images().consumer).is_none());
     }
 
     #[test]
     fn reads_the_topic_with_its_group_on_its_own_compute() {
         let api = helloapi(FULL);
-        let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
+        let d = build(&api, &owner_of(&api), &images().consumer).unwrap();
         assert_eq!(d.metadata.name.as_deref(), Some("demo-consumer"));
         let spec = d.spec.unwrap();
         let pod = spec.template.spec.as_ref().unwrap();
@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn mounts_no_token_and_bounds_its_ephemeral_storage() {
         let api = helloapi(FULL);
-        let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
+        let d = build(&api, &owner_of(&api), &images().consumer).unwrap();
         let pod = d.spec.unwrap().template.spec.unwrap();
         assert_eq!(pod.automount_service_account_token, Some(false));
         super::pod::assert_bounded_and_spread(&pod);
@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn probes_the_admin_port_and_shuts_down_within_the_grace_period() {
         let api = helloapi(FULL);
-        let d = build(&api, &Owner::of(&api).unwrap(), &images().consumer).unwrap();
+        let d = build(&api, &owner_of(&api), &images().consumer).unwrap();
         let pod = d.spec.unwrap().template.spec.unwrap();
         let c = &pod.containers[0];
         let port = &c.ports.as_ref().unwrap()[0];

@@ -102,7 +102,7 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{FULL, MINIMAL, helloapi, images};
+    use crate::build::fixtures::{FULL, MINIMAL, helloapi, images, owner_of};
 
     fn container(d: &Deployment) -> Container {
         d.spec
@@ -119,7 +119,7 @@ mod tests {
     #[test]
     fn runs_the_default_image_against_its_configmap() {
         let api = helloapi(MINIMAL);
-        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        let d = build(&api, &owner_of(&api), &images().api);
         assert_eq!(d.spec.as_ref().unwrap().replicas, Some(2));
         let c = container(&d);
         assert_eq!(c.image.as_deref(), Some("registry.example/hello-api:1.0.0"));
@@ -154,7 +154,7 @@ mod tests {
     #[test]
     fn a_pod_drains_before_it_stops_inside_its_grace_period() {
         let api = helloapi(MINIMAL);
-        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        let d = build(&api, &owner_of(&api), &images().api);
         let spec = d.spec.unwrap();
         let grace = spec
             .template
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn keeps_its_token_and_bounds_its_ephemeral_storage() {
         let api = helloapi(MINIMAL);
-        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        let d = build(&api, &owner_of(&api), &images().api);
         let pod = d.spec.unwrap().template.spec.unwrap();
         assert_eq!(pod.automount_service_account_token, Some(true));
         super::pod::assert_bounded_and_spread(&pod);
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn the_spec_image_and_kafka_reach_the_container() {
         let api = helloapi(FULL);
-        let d = build(&api, &Owner::of(&api).unwrap(), &images().api);
+        let d = build(&api, &owner_of(&api), &images().api);
         let c = container(&d);
         assert_eq!(c.image.as_deref(), Some("registry.example/custom-api:2"));
         let env = c.env.unwrap();

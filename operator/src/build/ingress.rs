@@ -89,7 +89,7 @@ pub fn build(api: &HelloApi, owner: &Owner) -> Option<Ingress> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{FULL, MINIMAL, helloapi};
+    use crate::build::fixtures::{FULL, MINIMAL, helloapi, owner_of};
 
     fn annotations(ingress: &Ingress) -> &BTreeMap<String, String> {
         ingress.metadata.annotations.as_ref().unwrap()
@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn targets_pod_ips_and_health_checks_healthcheck() {
         let api = helloapi(MINIMAL);
-        let ingress = build(&api, &Owner::of(&api).unwrap()).unwrap();
+        let ingress = build(&api, &owner_of(&api)).unwrap();
         let a = annotations(&ingress);
         assert_eq!(a["alb.ingress.kubernetes.io/target-type"], "ip");
         assert_eq!(a["alb.ingress.kubernetes.io/scheme"], "internet-facing");
@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn a_certificate_adds_https_and_a_redirect() {
         let api = helloapi(FULL);
-        let ingress = build(&api, &Owner::of(&api).unwrap()).unwrap();
+        let ingress = build(&api, &owner_of(&api)).unwrap();
         let a = annotations(&ingress);
         assert_eq!(
             a["alb.ingress.kubernetes.io/listen-ports"],
@@ -159,6 +159,6 @@ mod tests {
     fn disabled_means_no_ingress() {
         let mut api = helloapi(MINIMAL);
         api.spec.ingress.enabled = false;
-        assert!(build(&api, &Owner::of(&api).unwrap()).is_none());
+        assert!(build(&api, &owner_of(&api)).is_none());
     }
 }

@@ -153,6 +153,11 @@ pub(crate) mod fixtures {
         api
     }
 
+    /// The fixture's owner: it has a name, a namespace and a uid.
+    pub fn owner_of(api: &HelloApi) -> super::metadata::Owner {
+        super::metadata::Owner::of(api).expect("fixture with name, namespace and uid")
+    }
+
     pub fn images() -> super::DefaultImages {
         super::DefaultImages {
             api: "registry.example/hello-api:1.0.0".into(),

@@ -26,12 +26,12 @@ pub fn build(api: &HelloApi, owner: &Owner) -> Option<PodDisruptionBudget> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{MINIMAL, helloapi};
+    use crate::build::fixtures::{MINIMAL, helloapi, owner_of};
 
     #[test]
     fn exists_only_with_more_than_one_replica() {
         let mut api = helloapi(MINIMAL);
-        let owner = Owner::of(&api).unwrap();
+        let owner = owner_of(&api);
         api.spec.replicas = 2;
         let pdb = build(&api, &owner).expect("a PDB for 2 replicas");
         assert_eq!(pdb.spec.unwrap().max_unavailable, Some(IntOrString::Int(1)));

@@ -22,12 +22,12 @@ pub fn build(owner: &Owner) -> Role {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{MINIMAL, helloapi};
+    use crate::build::fixtures::{MINIMAL, helloapi, owner_of};
 
     #[test]
     fn reads_only_its_own_configmap() {
         let api = helloapi(MINIMAL);
-        let role = build(&Owner::of(&api).unwrap());
+        let role = build(&owner_of(&api));
         let rules = role.rules.unwrap();
         assert_eq!(rules.len(), 1);
         assert_eq!(

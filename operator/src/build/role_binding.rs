@@ -24,12 +24,12 @@ pub fn build(owner: &Owner) -> RoleBinding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{MINIMAL, helloapi};
+    use crate::build::fixtures::{MINIMAL, helloapi, owner_of};
 
     #[test]
     fn binds_the_role_to_the_service_account() {
         let api = helloapi(MINIMAL);
-        let binding = build(&Owner::of(&api).unwrap());
+        let binding = build(&owner_of(&api));
         assert_eq!(
             (
                 binding.role_ref.kind.as_str(),

@@ -27,12 +27,12 @@ pub fn build(owner: &Owner) -> Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{MINIMAL, helloapi};
+    use crate::build::fixtures::{MINIMAL, helloapi, owner_of};
 
     #[test]
     fn publishes_port_80_to_the_main_port_only() {
         let api = helloapi(MINIMAL);
-        let spec = build(&Owner::of(&api).unwrap()).spec.unwrap();
+        let spec = build(&owner_of(&api)).spec.unwrap();
         let ports = spec.ports.unwrap();
         assert_eq!(ports.len(), 1, "the admin port must not be exposed");
         assert_eq!(ports[0].port, 80);

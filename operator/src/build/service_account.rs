@@ -53,14 +53,14 @@ fn service_account(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{FULL, MINIMAL, helloapi};
+    use crate::build::fixtures::{FULL, MINIMAL, helloapi, owner_of};
 
     const ROLE_ARN: &str = "eks.amazonaws.com/role-arn";
 
     #[test]
     fn carries_the_irsa_annotation() {
         let api = helloapi(FULL);
-        let sa = build(&api, &Owner::of(&api).unwrap());
+        let sa = build(&api, &owner_of(&api));
         assert_eq!(sa.metadata.name.as_deref(), Some("demo"));
         assert_eq!(
             sa.metadata.annotations.unwrap()[ROLE_ARN],
@@ -69,7 +69,7 @@ mod tests {
         assert_eq!(sa.automount_service_account_token, Some(true));
         let api = helloapi(MINIMAL);
         assert_eq!(
-            build(&api, &Owner::of(&api).unwrap()).metadata.annotations,
+            build(&api, &owner_of(&api)).metadata.annotations,
             None
         );
     }
@@ -77,7 +77,7 @@ mod tests {
     #[test]
     fn the_consumer_has_its_own_role_and_no_token() {
         let api = helloapi(FULL);
-        let sa = consumer(&api, &Owner::of(&api).unwrap()).unwrap();
+        let sa = consumer(&api, &owner_of(&api)).unwrap();
         assert_eq!(sa.metadata.name.as_deref(), Some("demo-consumer"));
         assert_eq!(sa.metadata.namespace.as_deref(), Some("shop"));
         assert_eq!(
@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn the_consumer_has_one_only_with_kafka() {
         let api = helloapi(MINIMAL);
-        assert!(consumer(&api, &Owner::of(&api).unwrap()).is_none());
+        assert!(consumer(&api, &owner_of(&api)).is_none());
         let api = helloapi(
             "
 apiVersion: hello.dev/v1alpha1
@@ -102,7 +102,7 @@ spec:
   kafka: {bootstrapServers: 'b:9092'}
 ",
         );
-        let sa = consumer(&api, &Owner::of(&api).unwrap()).unwrap();
+        let sa = consumer(&api, &owner_of(&api)).unwrap();
         assert_eq!(sa.metadata.annotations, None);
         assert_eq!(sa.automount_service_account_token, Some(false));
     }
