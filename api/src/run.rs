@@ -29,17 +29,7 @@ const KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 pub fn run(cli: Cli) -> ExitCode {
     let logs = logging::init(cli.log.log_format, cli.access_log);
     let result = actix_web::rt::System::new().block_on(serve(cli, logs.access.clone()));
-    match result {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            tracing::error!(%error, "hello-api failed");
-            eprintln!("hello-api: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    hello_process::exit("hello-api", result, |_| 1)
 }
 
 async fn serve(cli: Cli, access_log: Option<Arc<AccessLog>>) -> Result<(), Error> {

@@ -36,17 +36,11 @@ const METADATA_REFRESH: Duration = Duration::from_secs(10);
 /// stop, 2 for bad flags or environment, 1 for other failures.
 pub fn run(cli: Cli) -> ExitCode {
     hello_process::log::init("hello-consumer", cli.log.log_format, std::io::stderr);
-    match consume_until_stopped(cli) {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            tracing::error!(%error, "hello-consumer failed");
-            eprintln!("hello-consumer: {error}");
-            ExitCode::from(error.exit_code())
-        }
-    }
+    hello_process::exit(
+        "hello-consumer",
+        consume_until_stopped(cli),
+        Error::exit_code,
+    )
 }
 
 fn consume_until_stopped(cli: Cli) -> Result<(), Error> {

@@ -1,5 +1,6 @@
 //! `hello-operator`: `crd` prints the HelloApi CRD; `run` reconciles HelloApis.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
@@ -63,13 +64,18 @@ struct RunArgs {
     log: LogArgs,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Crd => {
             print!("{}", hello_crds::crd_yaml());
-            Ok(())
+            ExitCode::SUCCESS
         }
-        Command::Run(args) => run(args),
+        // `{:#}`: the whole chain of causes, on one line.
+        Command::Run(args) => hello_process::exit(
+            "hello-operator",
+            run(args).map_err(|e| format!("{e:#}")),
+            |_| 1,
+        ),
     }
 }
 

@@ -156,3 +156,22 @@ fn serves_admin_endpoints_reconciles_and_exits_cleanly_on_sigterm() {
     assert!(logged_its_filter(&json_log_lines(&logs), "debug"), "{logs}");
     kubectl(&["delete", "namespace", &namespace, "--wait=false"], None);
 }
+
+#[test]
+fn without_a_cluster_it_says_why_on_one_line_and_exits_1() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hello-operator"))
+        .args(["run", "--log-format", "text"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .output()
+        .expect("start hello-operator");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("hello-operator: "), "last line: {last:?}");
+    assert!(
+        last.contains("/nonexistent/kubeconfig"),
+        "the cause names the file: {last:?}"
+    );
+}

@@ -68,10 +68,7 @@ mod tests {
         );
         assert_eq!(sa.automount_service_account_token, Some(true));
         let api = helloapi(MINIMAL);
-        assert_eq!(
-            build(&api, &owner_of(&api)).metadata.annotations,
-            None
-        );
+        assert_eq!(build(&api, &owner_of(&api)).metadata.annotations, None);
     }
 
     #[test]
