@@ -2,9 +2,8 @@
 //! reading the topic the API writes to, as ServiceAccount `<name>-consumer`.
 
 use hello_crds::HelloApi;
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Container;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::metadata::{CONSUMER_COMPONENT, Owner, consumer_name};
 use super::{kafka_env, pod};
@@ -19,7 +18,6 @@ pub const TERMINATION_GRACE_SECONDS: i64 = 30;
 pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deployment> {
     let kafka = api.spec.kafka.as_ref()?;
     let consumer = &kafka.consumer;
-    let selector = owner.selector(CONSUMER_COMPONENT);
     let image = if consumer.image.is_empty() {
         default_image
     } else {
@@ -42,30 +40,23 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Option<Deplo
         resources: Some(pod::resources(consumer.resources.as_ref())),
         ..Container::default()
     };
-    Some(Deployment {
-        metadata: owner.child_meta(&consumer_name(&owner.name)),
-        spec: Some(DeploymentSpec {
-            replicas: Some(consumer.replicas),
-            selector: LabelSelector {
-                match_labels: Some(selector.clone()),
-                ..LabelSelector::default()
-            },
-            // Its own ServiceAccount (service_account::consumer), its own IRSA
-            // role, and no Kubernetes API token: it never calls the API, and
-            // IRSA's webhook projects a token of its own.
-            template: pod::template(
-                selector,
-                consumer.compute,
-                &consumer_name(&owner.name),
-                false,
-                container,
-                TERMINATION_GRACE_SECONDS,
-            ),
-            progress_deadline_seconds: Some(api.spec.progress_deadline_seconds),
-            ..DeploymentSpec::default()
-        }),
-        ..Deployment::default()
-    })
+    // Its own ServiceAccount (service_account::consumer), its own IRSA
+    // role, and no Kubernetes API token: it never calls the API, and IRSA's
+    // webhook projects a token of its own.
+    Some(pod::deployment(
+        owner,
+        pod::Workload {
+            name: &consumer_name(&owner.name),
+            component: CONSUMER_COMPONENT,
+            replicas: consumer.replicas,
+            compute: consumer.compute,
+            automount_token: false,
+            container,
+            termination_grace_seconds: TERMINATION_GRACE_SECONDS,
+            strategy: None,
+            progress_deadline_seconds: api.spec.progress_deadline_seconds,
+        },
+    ))
 }
 
 #[cfg(test)]

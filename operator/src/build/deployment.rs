@@ -3,11 +3,8 @@
 //! template changes (and the pods roll) only with the image or the env.
 
 use hello_crds::HelloApi;
-use k8s_openapi::api::apps::v1::{
-    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
-};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentStrategy, RollingUpdateDeployment};
 use k8s_openapi::api::core::v1::{Container, EnvVar, EnvVarSource, ObjectFieldSelector};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::metadata::{API_COMPONENT, Owner, responses_name};
@@ -27,7 +24,6 @@ pub const IN_FLIGHT_SECONDS: i64 = 10;
 pub const TERMINATION_GRACE_SECONDS: i64 = DRAIN_SECONDS + IN_FLIGHT_SECONDS + 10;
 
 pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
-    let selector = owner.selector(API_COMPONENT);
     let image = if api.spec.image.is_empty() {
         default_image
     } else {
@@ -67,14 +63,17 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
         resources: Some(pod::resources(api.spec.resources.as_ref())),
         ..Container::default()
     };
-    Deployment {
-        metadata: owner.child_meta(&owner.name),
-        spec: Some(DeploymentSpec {
-            replicas: Some(api.spec.replicas),
-            selector: LabelSelector {
-                match_labels: Some(selector.clone()),
-                ..LabelSelector::default()
-            },
+    pod::deployment(
+        owner,
+        pod::Workload {
+            name: &owner.name,
+            component: API_COMPONENT,
+            replicas: api.spec.replicas,
+            compute: api.spec.compute,
+            // The API watches its ConfigMap with the ServiceAccount's token.
+            automount_token: true,
+            container,
+            termination_grace_seconds: TERMINATION_GRACE_SECONDS,
             // Surge first: a rollout never lowers the number of serving pods.
             strategy: Some(DeploymentStrategy {
                 type_: Some("RollingUpdate".to_string()),
@@ -83,20 +82,9 @@ pub fn build(api: &HelloApi, owner: &Owner, default_image: &str) -> Deployment {
                     max_unavailable: Some(IntOrString::Int(0)),
                 }),
             }),
-            // The API watches its ConfigMap with the ServiceAccount's token.
-            template: pod::template(
-                selector,
-                api.spec.compute,
-                &owner.name,
-                true,
-                container,
-                TERMINATION_GRACE_SECONDS,
-            ),
-            progress_deadline_seconds: Some(api.spec.progress_deadline_seconds),
-            ..DeploymentSpec::default()
-        }),
-        ..Deployment::default()
-    }
+            progress_deadline_seconds: api.spec.progress_deadline_seconds,
+        },
+    )
 }
 
 #[cfg(test)]

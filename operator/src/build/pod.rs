@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use hello_crds::{COMPUTE_LABEL, Compute};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, HTTPGetAction,
     PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
@@ -14,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::metadata::{MANAGED_BY, MANAGED_BY_LABEL};
+use super::metadata::{MANAGED_BY, MANAGED_BY_LABEL, Owner};
 
 /// The non-root uid and gid the images are built for (distroless `nonroot`).
 pub const RUN_AS_USER: i64 = 65532;
@@ -41,11 +42,55 @@ pub fn log_env(log_level: &str) -> EnvVar {
     }
 }
 
+/// One component's pods, the API's or the consumer's, as a Deployment.
+pub struct Workload<'a> {
+    /// The Deployment's name, and its pods' ServiceAccount's.
+    pub name: &'a str,
+    /// `app.kubernetes.io/name` of its pods (with the instance, the selector).
+    pub component: &'a str,
+    pub replicas: i32,
+    pub compute: Compute,
+    /// Whether the ServiceAccount token is mounted (see [`template`]).
+    pub automount_token: bool,
+    pub container: Container,
+    pub termination_grace_seconds: i64,
+    /// `None`: the Deployment's default.
+    pub strategy: Option<DeploymentStrategy>,
+    pub progress_deadline_seconds: i32,
+}
+
+/// The Deployment of `workload`: its pods as [`template`] makes them.
+pub fn deployment(owner: &Owner, workload: Workload) -> Deployment {
+    let selector = owner.selector(workload.component);
+    Deployment {
+        metadata: owner.child_meta(workload.name),
+        spec: Some(DeploymentSpec {
+            replicas: Some(workload.replicas),
+            selector: LabelSelector {
+                match_labels: Some(selector.clone()),
+                ..LabelSelector::default()
+            },
+            strategy: workload.strategy,
+            template: template(
+                selector,
+                workload.compute,
+                workload.name,
+                workload.automount_token,
+                workload.container,
+                workload.termination_grace_seconds,
+            ),
+            progress_deadline_seconds: Some(workload.progress_deadline_seconds),
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
 /// A pod template around `container`, labelled `selector` and placed by
 /// `compute`. `automount_token`: whether the ServiceAccount token is mounted,
 /// set on the pod too (not only its ServiceAccount), so the pod spec alone
 /// shows it and a changed ServiceAccount cannot turn it on.
-pub fn template(
+fn template(
     selector: BTreeMap<String, String>,
     compute: Compute,
     service_account: &str,
