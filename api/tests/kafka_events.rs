@@ -154,8 +154,11 @@ fn a_stopped_broker_slows_nothing_and_events_resume_when_it_returns() {
     let (p99_up, p99_down) = (quantile(&mut up, 0.99), quantile(&mut down, 0.99));
     let max_down = quantile(&mut down, 1.0);
     eprintln!("p99 with the broker up {p99_up:?}, down {p99_down:?}, max down {max_down:?}");
+    // A request that waited on the broker would take librdkafka's socket or
+    // metadata timeouts (seconds); the margin is for a busy 2-core machine
+    // (p99 down 23.8 ms against 4.3 ms up with a compile beside the test).
     assert!(
-        p99_down <= p99_up * 2 + Duration::from_millis(10),
+        p99_down <= p99_up * 2 + Duration::from_millis(50),
         "p99 up {p99_up:?}, down {p99_down:?}"
     );
     assert!(
