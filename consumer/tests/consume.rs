@@ -8,27 +8,16 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use hello_testbed::logs::{at_level, json_log_lines, logged_its_filter};
-use hello_testbed::{Broker, TestBed, eventually, unique_name};
-use support::{
-    Consumer, Options, all_offsets, committed, create_topic, end_offsets, events, produce,
-    producer, send,
-};
+use hello_testbed::{Broker, eventually, unique_name};
+use support::{Consumer, Options, Stream, all_offsets, events, producer, send};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
 #[test]
 fn every_offset_survives_a_sigkill_half_way() {
-    let bootstrap = TestBed::get().kafka_bootstrap().to_string();
-    let (topic, group) = (unique_name("kill"), unique_name("kill-group"));
-    create_topic(&bootstrap, &topic, 3);
-    produce(&bootstrap, &topic, 3, events(0, 20_000));
-    let options = Options {
-        bootstrap: &bootstrap,
-        topic: &topic,
-        group: &group,
-        args: &["--log-format", "text"],
-        env: &[],
-    };
+    let stream = Stream::new("kill", 3);
+    stream.produce(events(0, 20_000));
+    let options = stream.options(&["--log-format", "text"], &[]);
 
     let mut first = Consumer::start("first", &options);
     first.wait_lines(10_000, 2 * MINUTE);
@@ -37,7 +26,7 @@ fn every_offset_survives_a_sigkill_half_way() {
     let killed_at = first.line_count();
 
     let second = Consumer::start("second", &options);
-    let ends = end_offsets(&bootstrap, &topic, 3);
+    let ends = stream.end_offsets();
     let expected = all_offsets(&ends);
     assert_eq!(expected.len(), 20_000);
     let seen = eventually(2 * MINUTE, || {
@@ -60,7 +49,7 @@ fn every_offset_survives_a_sigkill_half_way() {
     );
     for line in second.lines().iter().take(3) {
         assert_eq!(line["kind"], "event", "{line}");
-        assert_eq!(line["topic"], topic.as_str());
+        assert_eq!(line["topic"], stream.topic.as_str());
         assert!(
             line["event"]["message"]
                 .as_str()
@@ -74,9 +63,7 @@ fn every_offset_survives_a_sigkill_half_way() {
 
 #[test]
 fn a_poison_record_is_logged_and_passed() {
-    let bootstrap = TestBed::get().kafka_bootstrap().to_string();
-    let (topic, group) = (unique_name("poison"), unique_name("poison-group"));
-    create_topic(&bootstrap, &topic, 1);
+    let stream = Stream::new("poison", 1);
     let records: Vec<Vec<u8>> = vec![
         br#"{"message":"before"}"#.to_vec(),
         b"\xff\xfe\x00binary".to_vec(),
@@ -84,17 +71,8 @@ fn a_poison_record_is_logged_and_passed() {
         vec![b'x'; 100_000],
         br#"{"message":"after"}"#.to_vec(),
     ];
-    produce(&bootstrap, &topic, 1, records.into_iter().enumerate());
-    let mut consumer = Consumer::start(
-        "poison",
-        &Options {
-            bootstrap: &bootstrap,
-            topic: &topic,
-            group: &group,
-            args: &[],
-            env: &[],
-        },
-    );
+    stream.produce(records.into_iter().enumerate());
+    let mut consumer = Consumer::start("poison", &stream.options(&[], &[]));
     consumer.wait_lines(5, MINUTE);
     let lines = consumer.lines();
     let kinds: Vec<_> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
@@ -136,31 +114,26 @@ fn a_poison_record_is_logged_and_passed() {
     consumer.signal("TERM");
     let status = consumer.wait_exit(MINUTE).expect("exits after SIGTERM");
     assert!(status.success(), "{status}\n{}", consumer.logs());
-    assert_eq!(committed(&bootstrap, &group, &topic, 1)[&0], 5);
+    assert_eq!(stream.committed()[&0], 5);
 }
 
 #[test]
 fn sigterm_commits_and_exits_zero() {
-    let bootstrap = TestBed::get().kafka_bootstrap().to_string();
-    let (topic, group) = (unique_name("term"), unique_name("term-group"));
-    create_topic(&bootstrap, &topic, 3);
-    produce(&bootstrap, &topic, 3, events(0, 3_000));
+    let stream = Stream::new("term", 3);
+    stream.produce(events(0, 3_000));
+    // No periodic commit in the test's time: only the shutdown commits.
     let mut consumer = Consumer::start(
         "term",
-        &Options {
-            bootstrap: &bootstrap,
-            topic: &topic,
-            group: &group,
-            // No periodic commit in the test's time: only the shutdown commits.
-            args: &["--commit-interval-ms", "60000"],
-            env: &[],
-        },
+        &stream.options(&["--commit-interval-ms", "60000"], &[]),
     );
     consumer.wait_ready(MINUTE);
     consumer.wait_lines(3_000, 2 * MINUTE);
     // Lag per partition, from librdkafka's statistics (every 5 s).
     for partition in 0..3 {
-        let series = format!(r#"hello_consumer_lag{{topic="{topic}",partition="{partition}"}}"#);
+        let series = format!(
+            r#"hello_consumer_lag{{topic="{}",partition="{partition}"}}"#,
+            stream.topic
+        );
         let lag = eventually(MINUTE, || {
             consumer.metric(&series).filter(|lag| *lag == 0.0)
         });
@@ -174,8 +147,8 @@ fn sigterm_commits_and_exits_zero() {
     consumer.signal("TERM");
     let status = consumer.wait_exit(MINUTE).expect("exits after SIGTERM");
     assert!(status.success(), "{status}\n{}", consumer.logs());
-    let ends = end_offsets(&bootstrap, &topic, 3);
-    assert_eq!(committed(&bootstrap, &group, &topic, 3), ends);
+    let ends = stream.end_offsets();
+    assert_eq!(stream.committed(), ends);
     assert_eq!(consumer.offsets(), all_offsets(&ends));
     assert!(
         consumer.logs().contains("offsets committed"),
@@ -186,17 +159,9 @@ fn sigterm_commits_and_exits_zero() {
 
 #[test]
 fn two_consumers_split_partitions_and_one_takes_over_from_a_dead_one() {
-    let bootstrap = TestBed::get().kafka_bootstrap().to_string();
-    let (topic, group) = (unique_name("split"), unique_name("split-group"));
-    create_topic(&bootstrap, &topic, 3);
-    let options = Options {
-        bootstrap: &bootstrap,
-        topic: &topic,
-        group: &group,
-        // The broker's minimum: a dead member's partitions move within seconds.
-        args: &["--session-timeout-seconds", "6"],
-        env: &[],
-    };
+    let stream = Stream::new("split", 3);
+    // The broker's minimum: a dead member's partitions move within seconds.
+    let options = stream.options(&["--session-timeout-seconds", "6"], &[]);
     let mut a = Consumer::start("a", &options);
     a.wait_ready(MINUTE);
     let b = Consumer::start("b", &options);
@@ -210,8 +175,8 @@ fn two_consumers_split_partitions_and_one_takes_over_from_a_dead_one() {
     });
     assert!(split.is_some(), "no split:\n{}\n{}", a.logs(), b.logs());
 
-    produce(&bootstrap, &topic, 3, events(0, 3_000));
-    let first_half = all_offsets(&end_offsets(&bootstrap, &topic, 3));
+    stream.produce(events(0, 3_000));
+    let first_half = all_offsets(&stream.end_offsets());
     let both = eventually(MINUTE, || {
         let (sa, sb) = (a.offsets(), b.offsets());
         (!sa.is_empty() && !sb.is_empty() && sa.union(&sb).count() == 3_000).then_some((sa, sb))
@@ -223,8 +188,8 @@ fn two_consumers_split_partitions_and_one_takes_over_from_a_dead_one() {
 
     a.signal("KILL");
     a.wait_exit(MINUTE).expect("killed");
-    produce(&bootstrap, &topic, 3, events(3_000, 3_000));
-    let expected = all_offsets(&end_offsets(&bootstrap, &topic, 3));
+    stream.produce(events(3_000, 3_000));
+    let expected = all_offsets(&stream.end_offsets());
     let took_over = eventually(2 * MINUTE, || {
         let seen: BTreeSet<_> = a.offsets().union(&b.offsets()).copied().collect();
         (b.metric("hello_consumer_assigned_partitions") == Some(3.0) && expected.is_subset(&seen))
@@ -236,26 +201,15 @@ fn two_consumers_split_partitions_and_one_takes_over_from_a_dead_one() {
 #[test]
 fn a_broker_restart_mid_stream_loses_nothing_and_is_logged_once() {
     let mut broker = Broker::start();
-    let bootstrap = broker.bootstrap();
-    let (topic, group) = (unique_name("outage"), unique_name("outage-group"));
-    create_topic(&bootstrap, &topic, 3);
-    produce(&bootstrap, &topic, 3, events(0, 2_000));
-    let consumer = Consumer::start(
-        "outage",
-        &Options {
-            bootstrap: &bootstrap,
-            topic: &topic,
-            group: &group,
-            args: &[],
-            env: &[],
-        },
-    );
+    let stream = Stream::on(broker.bootstrap(), "outage", 3);
+    stream.produce(events(0, 2_000));
+    let consumer = Consumer::start("outage", &stream.options(&[], &[]));
     consumer.wait_lines(2_000, 2 * MINUTE);
 
     broker.stop();
     // Records produced during the outage wait in the producer's queue.
-    let pending = producer(&bootstrap);
-    send(&pending, &topic, 3, events(2_000, 1_000));
+    let pending = producer(&stream.bootstrap);
+    send(&pending, &stream.topic, 3, events(2_000, 1_000));
     let noticed = eventually(MINUTE, || {
         consumer
             .logs()
@@ -268,9 +222,9 @@ fn a_broker_restart_mid_stream_loses_nothing_and_is_logged_once() {
     broker.run();
     rdkafka::producer::Producer::flush(&pending, Duration::from_secs(120))
         .expect("delivered after the restart");
-    produce(&bootstrap, &topic, 3, events(3_000, 1_000));
+    stream.produce(events(3_000, 1_000));
 
-    let expected = all_offsets(&end_offsets(&bootstrap, &topic, 3));
+    let expected = all_offsets(&stream.end_offsets());
     assert_eq!(expected.len(), 4_000);
     let all = eventually(2 * MINUTE, || {
         expected.is_subset(&consumer.offsets()).then_some(())
@@ -329,19 +283,15 @@ fn bad_flags_exit_2_naming_the_flag() {
 
 #[test]
 fn hello_log_sets_the_level_and_every_line_has_the_shared_json_shape() {
-    let bootstrap = TestBed::get().kafka_bootstrap().to_string();
-    let topic = unique_name("log-level");
-    create_topic(&bootstrap, &topic, 1);
+    let stream = Stream::new("log-level", 1);
     let start = |name: &str, env: &[(&str, &str)]| {
+        // A group each: both read every record.
         let group = unique_name(name);
         let consumer = Consumer::start(
             name,
             &Options {
-                bootstrap: &bootstrap,
-                topic: &topic,
                 group: &group,
-                args: &[],
-                env,
+                ..stream.options(&[], env)
             },
         );
         consumer.wait_ready(MINUTE);

@@ -11,7 +11,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use hello_kafka::{HelloContext, TopicLayout, admin_client, ensure_topic};
-use hello_testbed::{eventually, free_port};
+use hello_testbed::{TestBed, eventually, free_port, unique_name};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
@@ -191,6 +191,72 @@ impl Drop for Consumer {
         {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+}
+
+/// A topic and a consumer group of a test's own, on one broker: the
+/// set-up every test starts with.
+pub struct Stream {
+    pub bootstrap: String,
+    pub topic: String,
+    pub group: String,
+    pub partitions: i32,
+}
+
+impl Stream {
+    /// A new topic of `partitions` on the shared test bed's broker.
+    pub fn new(name: &str, partitions: i32) -> Stream {
+        Stream::on(
+            TestBed::get().kafka_bootstrap().to_string(),
+            name,
+            partitions,
+        )
+    }
+
+    /// A new topic of `partitions` on the broker at `bootstrap`.
+    pub fn on(bootstrap: String, name: &str, partitions: i32) -> Stream {
+        let topic = unique_name(name);
+        let group = unique_name(&format!("{name}-group"));
+        create_topic(&bootstrap, &topic, partitions);
+        Stream {
+            bootstrap,
+            topic,
+            group,
+            partitions,
+        }
+    }
+
+    /// A consumer of this topic in this group, with `args` and `env`.
+    pub fn options<'a>(
+        &'a self,
+        args: &'a [&'a str],
+        env: &'a [(&'a str, &'a str)],
+    ) -> Options<'a> {
+        Options {
+            bootstrap: &self.bootstrap,
+            topic: &self.topic,
+            group: &self.group,
+            args,
+            env,
+        }
+    }
+
+    /// See [`produce`].
+    pub fn produce<I>(&self, payloads: I)
+    where
+        I: IntoIterator<Item = (usize, Vec<u8>)>,
+    {
+        produce(&self.bootstrap, &self.topic, self.partitions, payloads);
+    }
+
+    /// See [`end_offsets`].
+    pub fn end_offsets(&self) -> BTreeMap<i64, i64> {
+        end_offsets(&self.bootstrap, &self.topic, self.partitions)
+    }
+
+    /// What the group committed, see [`committed`].
+    pub fn committed(&self) -> BTreeMap<i64, i64> {
+        committed(&self.bootstrap, &self.group, &self.topic, self.partitions)
     }
 }
 
