@@ -112,21 +112,20 @@ def allowed(expression, allow):
     tokens = re.findall(r"\(|\)|[^\s()]+", expression.replace("/", " OR "))
     pos = 0
 
-    def parse_or():
+    def parse_chain(operator, parse_operand):
+        """OPERAND (OPERATOR OPERAND)*: each operand's result, all parsed."""
         nonlocal pos
-        ok = parse_and()
-        while pos < len(tokens) and tokens[pos] == "OR":
+        results = [parse_operand()]
+        while pos < len(tokens) and tokens[pos] == operator:
             pos += 1
-            ok = parse_and() or ok
-        return ok
+            results.append(parse_operand())
+        return results
+
+    def parse_or():
+        return any(parse_chain("OR", parse_and))
 
     def parse_and():
-        nonlocal pos
-        ok = parse_atom()
-        while pos < len(tokens) and tokens[pos] == "AND":
-            pos += 1
-            ok = parse_atom() and ok
-        return ok
+        return all(parse_chain("AND", parse_atom))
 
     def parse_atom():
         nonlocal pos

@@ -1,21 +1,54 @@
 # IAM: the roles AWS services assume (cluster, nodes, Fargate, flow logs) and
 # the IRSA roles, each trusting exactly one ServiceAccount of this cluster.
 
-# ---------------------------------------------------------------- cluster
+# ---------------------------------------------------------------- service trust
+# The roles AWS services assume trust one service principal each (the key);
+# Fargate and flow logs also pin the source, against a confused deputy.
 
-data "aws_iam_policy_document" "eks_assume" {
-  statement {
-    actions = ["sts:AssumeRole", "sts:TagSession"]
-    principals {
-      type        = "Service"
-      identifiers = ["eks.${local.dns_suffix}"]
+locals {
+  service_trust = {
+    eks = { actions = ["sts:AssumeRole", "sts:TagSession"], conditions = [] }
+    ec2 = { actions = ["sts:AssumeRole"], conditions = [] }
+    eks-fargate-pods = {
+      actions = ["sts:AssumeRole"]
+      conditions = [{
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = ["arn:${local.partition}:eks:${var.region}:${local.account_id}:fargateprofile/${var.name}/*"]
+      }]
+    }
+    vpc-flow-logs = {
+      actions    = ["sts:AssumeRole"]
+      conditions = [{ test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] }]
     }
   }
 }
 
+data "aws_iam_policy_document" "service_assume" {
+  for_each = local.service_trust
+
+  statement {
+    actions = each.value.actions
+    principals {
+      type        = "Service"
+      identifiers = ["${each.key}.${local.dns_suffix}"]
+    }
+    dynamic "condition" {
+      for_each = each.value.conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
+    }
+  }
+}
+
+# ---------------------------------------------------------------- cluster
+
 resource "aws_iam_role" "cluster" {
   name               = "${var.name}-cluster"
-  assume_role_policy = data.aws_iam_policy_document.eks_assume.json
+  assume_role_policy = data.aws_iam_policy_document.service_assume["eks"].json
 }
 
 resource "aws_iam_role_policy_attachment" "cluster" {
@@ -25,19 +58,9 @@ resource "aws_iam_role_policy_attachment" "cluster" {
 
 # ---------------------------------------------------------------- nodes
 
-data "aws_iam_policy_document" "ec2_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.${local.dns_suffix}"]
-    }
-  }
-}
-
 resource "aws_iam_role" "node" {
   name               = "${var.name}-node"
-  assume_role_policy = data.aws_iam_policy_document.ec2_assume.json
+  assume_role_policy = data.aws_iam_policy_document.service_assume["ec2"].json
 }
 
 # The VPC CNI's permissions are on its own IRSA role (vpc_cni below), not here.
@@ -54,24 +77,9 @@ resource "aws_iam_role_policy_attachment" "node" {
 
 # ---------------------------------------------------------------- Fargate
 
-data "aws_iam_policy_document" "fargate_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["eks-fargate-pods.${local.dns_suffix}"]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:eks:${var.region}:${local.account_id}:fargateprofile/${var.name}/*"]
-    }
-  }
-}
-
 resource "aws_iam_role" "fargate" {
   name               = "${var.name}-fargate-pod-execution"
-  assume_role_policy = data.aws_iam_policy_document.fargate_assume.json
+  assume_role_policy = data.aws_iam_policy_document.service_assume["eks-fargate-pods"].json
 }
 
 resource "aws_iam_role_policy_attachment" "fargate" {
@@ -285,21 +293,6 @@ resource "aws_iam_role_policy_attachment" "load_balancer_controller" {
 
 # ---------------------------------------------------------------- flow logs
 
-data "aws_iam_policy_document" "flow_logs_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.${local.dns_suffix}"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
 data "aws_iam_policy_document" "flow_logs" {
   statement {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
@@ -311,7 +304,7 @@ resource "aws_iam_role" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
 
   name               = "${var.name}-vpc-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  assume_role_policy = data.aws_iam_policy_document.service_assume["vpc-flow-logs"].json
 }
 
 resource "aws_iam_role_policy" "flow_logs" {

@@ -105,6 +105,26 @@ begin() {
 }
 finish() { touch "$1.partial/.complete" && rm -rf "$1" && mv "$1.partial" "$1" && exec {build_lock}>&-; }
 
+# start_build DIR WHAT MESSAGE TOOL...: returns 1 when DIR is built already
+# (before or, see begin, by a concurrent install), so `start_build ... ||
+# return 0`; else checks for the TOOLs the build needs, says MESSAGE and
+# begins DIR. The stamp is looked at first: a built tool needs no TOOLs.
+start_build() {
+  local dir=$1 what=$2 message=$3 tool
+  shift 3
+  [ -f "$dir/.complete" ] && return 1
+  for tool in "$@"; do need "$tool" "$what"; done
+  say "$message"
+  begin "$dir"
+}
+
+# go_install WHAT DIR LDFLAGS PACKAGE@VERSION: a static `go install` into
+# DIR.partial/bin, its output in DIR.partial/build.log.
+go_install() {
+  run_step "$1: go install" "$2.partial/build.log" \
+    env GOBIN="$2.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "$3" "$4"
+}
+
 # prints PATTERN CMD...: CMD's output (and errors) hold a line matching the
 # grep pattern. Captured first: `CMD | grep -q` under pipefail fails when
 # grep stops reading early and CMD dies of SIGPIPE, a race seen at nice 19.
@@ -182,10 +202,7 @@ install_qemu() {
 }
 
 install_kubernetes() {
-  [ -f "$kube_dir/.complete" ] && return 0
-  need go "kubernetes"
-  say "kubernetes $KUBERNETES_VERSION (control plane, kubelet, kube-proxy, kubectl)"
-  begin "$kube_dir" || return 0
+  start_build "$kube_dir" "kubernetes" "kubernetes $KUBERNETES_VERSION (control plane, kubelet, kube-proxy, kubectl)" go || return 0
   local src=$kube_dir.partial/src minor=${KUBERNETES_VERSION#v1.}
   minor=${minor%%.*}
   mkdir -p "$src" "$kube_dir.partial/bin"
@@ -217,10 +234,7 @@ install_kubernetes() {
 }
 
 install_etcd() {
-  [ -f "$etcd_dir/.complete" ] && return 0
-  need go "etcd"
-  say "etcd $ETCD_VERSION"
-  begin "$etcd_dir" || return 0
+  start_build "$etcd_dir" "etcd" "etcd $ETCD_VERSION" go || return 0
   local src=$etcd_dir.partial/src
   mkdir -p "$src" "$etcd_dir.partial/bin"
   # `go install` of etcd fails on its replace directives; a dependent module's
@@ -245,13 +259,8 @@ GO
 }
 
 install_helm() {
-  [ -f "$helm_dir/.complete" ] && return 0
-  need go "helm"
-  say "helm $HELM_VERSION"
-  begin "$helm_dir" || return 0
-  run_step "helm: go install" "$helm_dir.partial/build.log" \
-    env GOBIN="$helm_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
-    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+  start_build "$helm_dir" "helm" "helm $HELM_VERSION" go || return 0
+  go_install helm "$helm_dir" "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
     "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   finish "$helm_dir"
 }
@@ -259,12 +268,10 @@ install_helm() {
 # testbed/kstatus/: its go.mod and go.sum are in the repository, so the build
 # resolves exactly those modules and writes nothing into the source tree.
 install_kstatus() {
-  [ -f "$kstatus_dir/.complete" ] && return 0
-  need go "kstatus"
+  # Before the stamp: harmless, since kstatus_key hashes go.mod.
   grep -qE "^[[:space:]]*sigs\.k8s\.io/cli-utils $CLI_UTILS_VERSION\$" "$here/kstatus/go.mod" ||
     fail "kstatus: go.mod" "testbed/kstatus/go.mod does not require sigs.k8s.io/cli-utils $CLI_UTILS_VERSION (versions.env)"
-  say "kstatus $kstatus_key (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)"
-  begin "$kstatus_dir" || return 0
+  start_build "$kstatus_dir" "kstatus" "kstatus $kstatus_key (sigs.k8s.io/cli-utils $CLI_UTILS_VERSION)" go || return 0
   mkdir -p "$kstatus_dir.partial/bin"
   run_step "kstatus: go build" "$kstatus_dir.partial/build.log" \
     bash -c "cd '$here/kstatus' && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags '-s -w' -o '$kstatus_dir.partial/bin/kstatus' ."
@@ -279,11 +286,7 @@ install_lua() {
 }
 
 install_kafka() {
-  [ -f "$kafka_dir/.complete" ] && return 0
-  need mvn "kafka"
-  need java "kafka"
-  say "kafka $KAFKA_VERSION (Maven Central)"
-  begin "$kafka_dir" || return 0
+  start_build "$kafka_dir" "kafka" "kafka $KAFKA_VERSION (Maven Central)" mvn java || return 0
   # Kafka 4.x logs through slf4j 1.7 and its pom brings no binding, so the
   # log4j2 binding for slf4j 1.x is added explicitly.
   cat >"$kafka_dir.partial/pom.xml" <<POM
@@ -331,11 +334,8 @@ POM
 # what the broker already has (Kafka, slf4j, Jackson). Its tests run in make
 # test (make test-msk-iam-auth), not here.
 install_msk_iam_auth() {
-  [ -f "$msk_iam_dir/.complete" ] && return 0
-  need mvn "msk-iam-auth"
-  need java "msk-iam-auth"
-  say "msk-iam-auth $msk_iam_key (AWS SDK for Java $AWS_SDK_JAVA_VERSION, Maven Central)"
-  begin "$msk_iam_dir" || return 0
+  start_build "$msk_iam_dir" "msk-iam-auth" \
+    "msk-iam-auth $msk_iam_key (AWS SDK for Java $AWS_SDK_JAVA_VERSION, Maven Central)" mvn java || return 0
   cp -r "$here/msk-iam-auth/pom.xml" "$here/msk-iam-auth/src" "$msk_iam_dir.partial/"
   run_step "msk-iam-auth: mvn package" "$msk_iam_dir.partial/mvn.log" \
     mvn -B -q -f "$msk_iam_dir.partial/pom.xml" -Dkafka.version="$KAFKA_VERSION" -Dawssdk.version="$AWS_SDK_JAVA_VERSION" \
@@ -388,10 +388,7 @@ install_node_packages() {
 }
 
 install_coredns() {
-  [ -f "$coredns_dir/.complete" ] && return 0
-  need go "coredns"
-  say "coredns $COREDNS_VERSION (cluster DNS plugins only)"
-  begin "$coredns_dir" || return 0
+  start_build "$coredns_dir" "coredns" "coredns $COREDNS_VERSION (cluster DNS plugins only)" go || return 0
   local src=$coredns_dir.partial/src
   mkdir -p "$src" "$coredns_dir.partial/bin"
   # A wrapper main with the plugins a cluster DNS needs: the stock build
@@ -438,14 +435,9 @@ GO
 # (node.sh: --run-firewall; no router, no service proxy). Its go.mod has no
 # replace directives, so `go install` builds the release's own module graph.
 install_kube_router() {
-  [ -f "$kube_router_dir/.complete" ] && return 0
-  need go "kube-router"
-  say "kube-router $KUBE_ROUTER_VERSION (network policy controller)"
-  begin "$kube_router_dir" || return 0
+  start_build "$kube_router_dir" "kube-router" "kube-router $KUBE_ROUTER_VERSION (network policy controller)" go || return 0
   local v=github.com/cloudnativelabs/kube-router/v2/pkg/version
-  run_step "kube-router: go install" "$kube_router_dir.partial/build.log" \
-    env GOBIN="$kube_router_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
-    -ldflags "-s -w -X $v.Version=$KUBE_ROUTER_VERSION -X $v.BuildDate=1970-01-01T00:00:00Z" \
+  go_install kube-router "$kube_router_dir" "-s -w -X $v.Version=$KUBE_ROUTER_VERSION -X $v.BuildDate=1970-01-01T00:00:00Z" \
     "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
   prints "version $KUBE_ROUTER_VERSION" "$kube_router_dir.partial/bin/kube-router" --version ||
     fail "kube-router: version check" "kube-router --version does not print $KUBE_ROUTER_VERSION"
@@ -479,10 +471,8 @@ install_images() {
   [ -f "$images_dir/.complete" ] && return 0
   install_node_packages
   install_coredns
-  need gcc "images"
-  need go "images"
-  say "images $images_key: pause (gcc -static), probe (Go, CGO_ENABLED=0), coredns $COREDNS_VERSION"
-  begin "$images_dir" || return 0
+  start_build "$images_dir" "images" \
+    "images $images_key: pause (gcc -static), probe (Go, CGO_ENABLED=0), coredns $COREDNS_VERSION" gcc go || return 0
   local d=$images_dir.partial
   mkdir -p "$d/bin" "$d/probe-src"
   run_step "images: gcc -static pause.c" "$d/pause-build.log" \
@@ -519,13 +509,8 @@ EOF
 }
 
 install_terraform() {
-  [ -f "$terraform_dir/.complete" ] && return 0
-  need go "terraform"
-  say "terraform $TERRAFORM_VERSION"
-  begin "$terraform_dir" || return 0
-  run_step "terraform: go install" "$terraform_dir.partial/build.log" \
-    env GOBIN="$terraform_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
-    -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
+  start_build "$terraform_dir" "terraform" "terraform $TERRAFORM_VERSION" go || return 0
+  go_install terraform "$terraform_dir" "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
     "github.com/hashicorp/terraform@$TERRAFORM_VERSION"
   # (dev=no: a release build, without the -dev suffix)
   # No checkpoint call (offline).
@@ -545,10 +530,8 @@ install_terraform() {
 # those three generators and `go build` builds what is left. See README
 # (terraform-eks, checks) for its cost.
 install_terraform_provider_aws() {
-  [ -f "$tf_aws_dir/.complete" ] && return 0
-  need go "terraform-provider-aws"
-  say "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION), services: $TF_AWS_PROVIDER_SERVICES"
-  begin "$tf_aws_dir" || return 0
+  start_build "$tf_aws_dir" "terraform-provider-aws" \
+    "terraform-provider-aws $TF_AWS_PROVIDER_VERSION ($TF_AWS_PROVIDER_MODULE_VERSION), services: $TF_AWS_PROVIDER_SERVICES" go || return 0
   local partial=$tf_aws_dir.partial module_dir src goos goarch target keep
   run_step "terraform-provider-aws: go mod download" "$partial/download.log" \
     go mod download -json "github.com/hashicorp/terraform-provider-aws@$TF_AWS_PROVIDER_MODULE_VERSION"
@@ -625,13 +608,8 @@ CONF
 }
 
 install_tflint() {
-  [ -f "$tflint_dir/.complete" ] && return 0
-  need go "tflint"
-  say "tflint $TFLINT_VERSION, tflint-ruleset-aws $TFLINT_RULESET_AWS_VERSION"
-  begin "$tflint_dir" || return 0
-  run_step "tflint: go install" "$tflint_dir.partial/build.log" \
-    env GOBIN="$tflint_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
-    "github.com/terraform-linters/tflint@$TFLINT_VERSION"
+  start_build "$tflint_dir" "tflint" "tflint $TFLINT_VERSION, tflint-ruleset-aws $TFLINT_RULESET_AWS_VERSION" go || return 0
+  go_install tflint "$tflint_dir" "-s -w" "github.com/terraform-linters/tflint@$TFLINT_VERSION"
   # tflint finds the ruleset by name in TFLINT_PLUGIN_DIR. `go install
   # ...@version` also asks the proxy for the module's version list (for
   # deprecation notices), which the proxy here refuses for this module, so
@@ -650,13 +628,8 @@ install_checkov() { install_pip_tool "$checkov_dir" checkov "checkov==$CHECKOV_V
 # kube-score (github.com/zegl/kube-score), for testbed/tests/scan.sh. The
 # version is stamped as goreleaser does, so `kube-score version` names it.
 install_kube_score() {
-  [ -f "$kube_score_dir/.complete" ] && return 0
-  need go "kube-score"
-  say "kube-score $KUBE_SCORE_VERSION"
-  begin "$kube_score_dir" || return 0
-  run_step "kube-score: go install" "$kube_score_dir.partial/build.log" \
-    env GOBIN="$kube_score_dir.partial/bin" CGO_ENABLED=0 go install -trimpath \
-    -ldflags "-s -w -X main.version=$KUBE_SCORE_VERSION" \
+  start_build "$kube_score_dir" "kube-score" "kube-score $KUBE_SCORE_VERSION" go || return 0
+  go_install kube-score "$kube_score_dir" "-s -w -X main.version=$KUBE_SCORE_VERSION" \
     "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
   prints "^kube-score version: $KUBE_SCORE_VERSION," "$kube_score_dir.partial/bin/kube-score" version ||
     fail "kube-score: version check" "kube-score version does not print $KUBE_SCORE_VERSION"
@@ -666,11 +639,7 @@ install_kube_score() {
 # The images' SBOM tools (make up): cargo-cyclonedx (crates.io, its own
 # Cargo.lock) writes them, oras (Go module proxy) attaches them.
 install_sbom_tools() {
-  [ -f "$sbom_dir/.complete" ] && return 0
-  need cargo "sbom tools"
-  need go "sbom tools"
-  say "cargo-cyclonedx $CARGO_CYCLONEDX_VERSION, oras $ORAS_VERSION"
-  begin "$sbom_dir" || return 0
+  start_build "$sbom_dir" "sbom tools" "cargo-cyclonedx $CARGO_CYCLONEDX_VERSION, oras $ORAS_VERSION" cargo go || return 0
   run_step "sbom tools: go install oras" "$sbom_dir.partial/oras.log" \
     env GOBIN="$sbom_dir.partial/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
     "oras.land/oras/cmd/oras@$ORAS_VERSION"
@@ -684,10 +653,7 @@ install_sbom_tools() {
 
 # The licence policy's checker (make test-images): cargo-deny, offline.
 install_licence_tools() {
-  [ -f "$licence_dir/.complete" ] && return 0
-  need cargo "licence tools"
-  say "cargo-deny $CARGO_DENY_VERSION"
-  begin "$licence_dir" || return 0
+  start_build "$licence_dir" "licence tools" "cargo-deny $CARGO_DENY_VERSION" cargo || return 0
   cargo_install "licence tools" "$licence_dir.partial" cargo-deny "$CARGO_DENY_VERSION"
   prints "$CARGO_DENY_VERSION" "$licence_dir.partial/bin/cargo-deny" --version ||
     fail "licence tools: version check" "cargo-deny --version does not print $CARGO_DENY_VERSION"

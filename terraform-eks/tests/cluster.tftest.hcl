@@ -167,6 +167,35 @@ run "coredns_on_fargate" {
   }
 }
 
+run "service_roles_trust_their_service" {
+  command = plan
+
+  assert {
+    condition = { for k, d in data.aws_iam_policy_document.service_assume : k => flatten([for s in d.statement : [for p in s.principals : p.identifiers]]) } == {
+      eks = ["eks.amazonaws.com"], ec2 = ["ec2.amazonaws.com"], eks-fargate-pods = ["eks-fargate-pods.amazonaws.com"], vpc-flow-logs = ["vpc-flow-logs.amazonaws.com"]
+    }
+    error_message = "Each service role trusts its own service principal."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.service_assume["eks"].statement : tolist(s.actions)]) == ["sts:AssumeRole", "sts:TagSession"]
+    error_message = "The cluster role may also tag its session."
+  }
+  assert {
+    condition = flatten([for s in data.aws_iam_policy_document.service_assume["eks-fargate-pods"].statement : [for c in s.condition :
+    c.values if c.test == "ArnLike" && c.variable == "aws:SourceArn"]]) == ["arn:aws:eks:eu-west-1:123456789012:fargateprofile/hello/*"]
+    error_message = "The Fargate pod execution role serves only this cluster's profiles."
+  }
+  assert {
+    condition = flatten([for s in data.aws_iam_policy_document.service_assume["vpc-flow-logs"].statement : [for c in s.condition :
+    c.values if c.test == "StringEquals" && c.variable == "aws:SourceAccount"]]) == ["123456789012"]
+    error_message = "The flow logs role serves only this account."
+  }
+  assert {
+    condition     = alltrue([for k in ["eks", "ec2"] : length(flatten([for s in data.aws_iam_policy_document.service_assume[k].statement : s.condition])) == 0])
+    error_message = "The cluster and node roles have no trust condition."
+  }
+}
+
 run "irsa_roles_trust_one_service_account_each" {
   # apply: the trust policies name the OIDC issuer, known only after the
   # (mock) cluster exists.

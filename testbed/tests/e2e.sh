@@ -29,8 +29,7 @@ repo=$(cd "$here/.." && pwd)
 # shellcheck source=lib.sh
 . "$here/tests/lib.sh"
 
-dir=$(mktemp -d /tmp/hello-e2e.XXXXXX)
-export HELLO_TESTBED_DIR=$dir
+own_testbed hello-e2e
 ns=hello
 name=hello
 cleanup() {
@@ -552,7 +551,6 @@ fi
 start=$SECONDS
 timeout 300 "$here/cluster.sh" down >"$dir/down.log" 2>&1
 check "make down succeeds ($((SECONDS - start)) s)" [ $? -eq 0 ]
-our_processes() { processes_naming "$dir/"; }
 check "make down leaves no process naming the test bed" [ -z "$(our_processes)" ]
 check "make down leaves no mount under the test bed" bash -c "! awk '{print \$5}' /proc/self/mountinfo | grep -qF '$dir/'"
 check "make down removes the bridge and the env file" bash -c "! ip link show hellocni0 >/dev/null 2>&1 && [ ! -e '$dir/env' ]"

@@ -50,6 +50,15 @@ eventually() {
 established() { [ "$(kubectl get "crd/$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ]; }
 crd_established() { eventually 60 established "$1"; }
 
+# own_testbed PREFIX: this test's own test bed, in a new /tmp/PREFIX.XXXXXX
+# ($dir, exported as HELLO_TESTBED_DIR), so it runs beside any other one and
+# our_processes can tell its processes apart.
+own_testbed() {
+  dir=$(mktemp -d "/tmp/$1.XXXXXX")
+  export HELLO_TESTBED_DIR=$dir
+}
+our_processes() { processes_naming "$dir/"; }
+
 # probe_pod NAME [LABELS] [--ready]: the manifest of a Pod running the test
 # bed's probe image (testbed/images/probe) serving HTTP on :8080, under the
 # restricted Pod Security profile. LABELS is a flow map's body ("app: web");

@@ -12,12 +12,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib.sh
 . "$here/tests/lib.sh"
 
-dir=$(mktemp -d /tmp/hello-testbed-lifecycle.XXXXXX)
-export HELLO_TESTBED_DIR=$dir
+own_testbed hello-testbed-lifecycle
 cleanup() { "$here/cluster.sh" down >/dev/null 2>&1; rm -rf "$dir"; }
 trap cleanup EXIT
-
-our_processes() { processes_naming "$dir/"; }
 
 # 1. A port clash fails loudly, names the step, and leaves nothing running.
 clash_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -17,16 +17,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib.sh
 . "$here/tests/lib.sh"
 
-dir=$(mktemp -d /tmp/hello-node-test.XXXXXX)
-export HELLO_TESTBED_DIR=$dir
+own_testbed hello-node-test
 cleanup() {
   "$here/cluster.sh" down >"$dir/down-cleanup.log" 2>&1
   # Kept when the test failed, for its logs.
   [ "$failed" -eq 0 ] && rm -rf "$dir"
 }
 trap cleanup EXIT
-
-our_processes() { processes_naming "$dir/"; }
 
 # 1. A port clash on the node fails naming kubelet and its log, and leaves
 #    nothing behind (the control plane was already up when it failed).

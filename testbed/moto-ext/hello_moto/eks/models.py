@@ -13,6 +13,7 @@ from moto.core.common_models import BaseModel
 from moto.core.utils import utcnow
 from moto.eks import models as eks_models
 from moto.eks.exceptions import (
+    EKSError,
     InvalidParameterException,
     ResourceInUseException,
     ResourceNotFoundException,
@@ -97,6 +98,20 @@ def addon_versions(addon_name: str, kubernetes_version: str | None) -> list[dict
                 }
             )
     return result
+
+
+def cluster_error(
+    error: type[EKSError], cluster_name: str, message: str, addon_name: str | None = None
+) -> EKSError:
+    """The error EKS answers for a call on a cluster or its addons. (Its
+    ResourceInUseException, as moto's, names no fargateProfileName.)"""
+    return error(
+        clusterName=cluster_name,
+        nodegroupName=None,
+        fargateProfileName=None,
+        addonName=addon_name,
+        message=message,
+    )
 
 
 class AccessEntry(BaseModel):
@@ -338,12 +353,10 @@ class EKSBackend(eks_models.EKSBackend):
         try:
             return cluster.updates[update_id]
         except (AttributeError, KeyError):
-            raise ResourceNotFoundException(
-                clusterName=name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=None,
-                message=f"No update found for ID: {update_id}",
+            raise cluster_error(
+                ResourceNotFoundException,
+                name,
+                f"No update found for ID: {update_id}",
             )
 
     def _record_update(
@@ -371,12 +384,10 @@ class EKSBackend(eks_models.EKSBackend):
             try:
                 ec2.get_subnet(subnet_id)
             except InvalidSubnetIdError:
-                raise InvalidParameterException(
-                    clusterName=cluster_name,
-                    nodegroupName=None,
-                    fargateProfileName=None,
-                    addonName=None,
-                    message=f"The subnet ID '{subnet_id}' of the {what} does not exist",
+                raise cluster_error(
+                    InvalidParameterException,
+                    cluster_name,
+                    f"The subnet ID '{subnet_id}' of the {what} does not exist",
                 )
 
     def _ec2_backend(self) -> Any:
@@ -397,20 +408,16 @@ class EKSBackend(eks_models.EKSBackend):
     ) -> AccessEntry:
         cluster = self.describe_cluster(cluster_name)
         if cluster.access_config["authenticationMode"] == "CONFIG_MAP":
-            raise InvalidParameterException(
-                clusterName=cluster_name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=None,
-                message="The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.",
+            raise cluster_error(
+                InvalidParameterException,
+                cluster_name,
+                "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.",
             )
         if access_entry_type and access_entry_type not in ACCESS_ENTRY_TYPES:
-            raise InvalidParameterException(
-                clusterName=cluster_name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=None,
-                message=f"The type {access_entry_type} is not valid.",
+            raise cluster_error(
+                InvalidParameterException,
+                cluster_name,
+                f"The type {access_entry_type} is not valid.",
             )
         if principal_arn in cluster.access_entries:
             raise ResourceInUseException(
@@ -438,13 +445,7 @@ class EKSBackend(eks_models.EKSBackend):
         try:
             return cluster.access_entries[principal_arn]
         except KeyError:
-            raise ResourceNotFoundException(
-                clusterName=cluster_name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=None,
-                message=ACCESS_ENTRY_NOT_FOUND_MSG,
-            )
+            raise cluster_error(ResourceNotFoundException, cluster_name, ACCESS_ENTRY_NOT_FOUND_MSG)
 
     def update_access_entry(
         self,
@@ -483,12 +484,10 @@ class EKSBackend(eks_models.EKSBackend):
         entry = self.describe_access_entry(cluster_name, principal_arn)
         prefix = ACCESS_POLICY_ARN_PREFIX.format(partition=self.partition)
         if not policy_arn.startswith(prefix) or policy_arn[len(prefix) :] not in ACCESS_POLICIES:
-            raise InvalidParameterException(
-                clusterName=cluster_name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=None,
-                message=ACCESS_POLICY_UNKNOWN_MSG.format(policyArn=policy_arn),
+            raise cluster_error(
+                InvalidParameterException,
+                cluster_name,
+                ACCESS_POLICY_UNKNOWN_MSG.format(policyArn=policy_arn),
             )
         existing = entry.access_policies.get(policy_arn)
         policy = AssociatedAccessPolicy(policy_arn, access_scope or {})
@@ -516,12 +515,10 @@ class EKSBackend(eks_models.EKSBackend):
     ) -> None:
         entry = self.describe_access_entry(cluster_name, principal_arn)
         if entry.access_policies.pop(policy_arn, None) is None:
-            raise ResourceNotFoundException(
-                clusterName=cluster_name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=None,
-                message=f"The specified policy {policy_arn} is not associated with principal {principal_arn}.",
+            raise cluster_error(
+                ResourceNotFoundException,
+                cluster_name,
+                f"The specified policy {policy_arn} is not associated with principal {principal_arn}.",
             )
 
     # --------------------------------------------------------------- addons
@@ -565,14 +562,11 @@ class EKSBackend(eks_models.EKSBackend):
         try:
             return cluster.addons[addon_name]
         except KeyError:
-            raise ResourceNotFoundException(
-                clusterName=cluster_name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=addon_name,
-                message=ADDON_NOT_FOUND_MSG.format(
-                    addonName=addon_name, clusterName=cluster_name
-                ),
+            raise cluster_error(
+                ResourceNotFoundException,
+                cluster_name,
+                ADDON_NOT_FOUND_MSG.format(addonName=addon_name, clusterName=cluster_name),
+                addon_name=addon_name,
             )
 
     def update_addon(
@@ -640,12 +634,11 @@ class EKSBackend(eks_models.EKSBackend):
     ) -> str:
         versions = addon_versions(addon_name, cluster.version) if addon_name in ADDON_CATALOGUE else []
         if not versions:
-            raise InvalidParameterException(
-                clusterName=cluster.name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=addon_name,
-                message=ADDON_UNKNOWN_MSG.format(addonName=addon_name, version=cluster.version),
+            raise cluster_error(
+                InvalidParameterException,
+                cluster.name,
+                ADDON_UNKNOWN_MSG.format(addonName=addon_name, version=cluster.version),
+                addon_name=addon_name,
             )
         if addon_version is None:
             return next(
@@ -654,12 +647,11 @@ class EKSBackend(eks_models.EKSBackend):
                 if any(c["defaultVersion"] for c in v["compatibilities"])
             )
         if addon_version not in [v["addonVersion"] for v in versions]:
-            raise InvalidParameterException(
-                clusterName=cluster.name,
-                nodegroupName=None,
-                fargateProfileName=None,
-                addonName=addon_name,
-                message=ADDON_VERSION_UNKNOWN_MSG,
+            raise cluster_error(
+                InvalidParameterException,
+                cluster.name,
+                ADDON_VERSION_UNKNOWN_MSG,
+                addon_name=addon_name,
             )
         return addon_version
 
