@@ -548,11 +548,7 @@ if [ "${HELLO_E2E_KEEP:-0}" = 1 ]; then
   summary
   exit
 fi
-start=$SECONDS
-timeout 300 "$here/cluster.sh" down >"$dir/down.log" 2>&1
-check "make down succeeds ($((SECONDS - start)) s)" [ $? -eq 0 ]
-check "make down leaves no process naming the test bed" [ -z "$(our_processes)" ]
-check "make down leaves no mount under the test bed" bash -c "! awk '{print \$5}' /proc/self/mountinfo | grep -qF '$dir/'"
+check_down "make down"
 check "make down removes the bridge and the env file" bash -c "! ip link show hellocni0 >/dev/null 2>&1 && [ ! -e '$dir/env' ]"
 
 summary

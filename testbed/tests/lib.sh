@@ -59,6 +59,16 @@ own_testbed() {
 }
 our_processes() { processes_naming "$dir/"; }
 
+# check_down NAME: `cluster.sh down` of the own test bed, checked as NAME,
+# and what it must leave behind: no process naming it, no mount under it.
+check_down() {
+  local start=$SECONDS
+  timeout 300 "$(dirname "${BASH_SOURCE[0]}")/../cluster.sh" down >"$dir/down.log" 2>&1
+  check "$1 succeeds ($((SECONDS - start)) s)" [ $? -eq 0 ]
+  check "$1 leaves no process naming the test bed (containerd, shims, kubelet, ...)" [ -z "$(our_processes)" ]
+  check "$1 leaves no mount under the test bed" bash -c "! awk '{print \$5}' /proc/self/mountinfo | grep -qF '$dir/'"
+}
+
 # probe_pod NAME [LABELS] [--ready]: the manifest of a Pod running the test
 # bed's probe image (testbed/images/probe) serving HTTP on :8080, under the
 # restricted Pod Security profile. LABELS is a flow map's body ("app: web");

@@ -184,11 +184,7 @@ our_cni_cache_files() {
 }
 pod_netns=$(our_cni_cache_files | xargs -r grep -ho '"sandbox":"/[^"]*"' | cut -d'"' -f4 | sort -u | tr '\n' ' ')
 check "the CNI cache names the pods' network namespaces ($(wc -w <<<"$pod_netns"))" [ -n "$pod_netns" ]
-start=$SECONDS
-timeout 300 "$here/cluster.sh" down >"$dir/down.log" 2>&1
-check "down succeeds ($((SECONDS - start)) s)" [ $? -eq 0 ]
-check "down leaves no process naming the test bed (containerd, shims, kubelet, ...)" [ -z "$(our_processes)" ]
-check "down leaves no mount under the test bed" bash -c "! awk '{print \$5}' /proc/self/mountinfo | grep -qF '$dir/'"
+check_down "down"
 check "down leaves no pod cgroup" bash -c "! ls -d /sys/fs/cgroup/*/hello-testbed-node /sys/fs/cgroup/hello-testbed-node 2>/dev/null | grep -q ."
 check "down removes the bridge" bash -c "! ip link show hellocni0 >/dev/null 2>&1"
 check "down removes kube-proxy's rules" bash -c "! iptables -t nat -S | grep -q KUBE-SERVICES"
