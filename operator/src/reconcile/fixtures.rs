@@ -100,6 +100,18 @@ pub fn replica_sets(deployment: &Deployment, revisions: &[&str]) -> Vec<ReplicaS
         .collect()
 }
 
+/// Pod `demo-r<revision>-<suffix>` of the fixture's API Deployment at
+/// `revision`, running `api:<revision>`, not waiting on anything.
+pub fn revision_pod(revision: u32, suffix: char, ready: bool) -> Pod {
+    pod(
+        &format!("demo-r{revision}-{suffix}"),
+        &format!("demo-r{revision}"),
+        &format!("api:{revision}"),
+        ready,
+        None,
+    )
+}
+
 /// A pod of ReplicaSet `replica_set` running `image` in container `api`;
 /// `waiting` is its container's waiting reason (a crash loop also gets a
 /// last exit code of 1).

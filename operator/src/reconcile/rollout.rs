@@ -396,7 +396,9 @@ pub fn selector(deployment: &Deployment) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconcile::fixtures::{api_deployment, helloapi, pod, pods_of, rolled_to};
+    use crate::reconcile::fixtures::{
+        api_deployment, helloapi, pod, pods_of, revision_pod, rolled_to,
+    };
 
     #[test]
     fn a_settled_deployment_with_matching_versions_needs_no_listing() {
@@ -431,9 +433,9 @@ mod tests {
         let pods = pods_of(
             &deployment,
             vec![
-                pod("demo-r1-a", "demo-r1", "api:1", true, None),
-                pod("demo-r2-a", "demo-r2", "api:2", true, None),
-                pod("demo-r2-b", "demo-r2", "api:2", false, None),
+                revision_pod(1, 'a', true),
+                revision_pod(2, 'a', true),
+                revision_pod(2, 'b', false),
             ],
         );
         let rollout = Rollout::of("API", &deployment, Some(&pods));
@@ -487,14 +489,14 @@ mod tests {
     fn a_terminating_pod_does_not_count_as_serving() {
         let api = helloapi();
         let deployment = rolled_to(api_deployment(&api, 2, 2, 2), "2");
-        let mut leaving = pod("demo-r1-a", "demo-r1", "api:1", true, None);
+        let mut leaving = revision_pod(1, 'a', true);
         leaving.metadata.deletion_timestamp = Some(crate::reconcile::fixtures::at(1));
         let pods = pods_of(
             &deployment,
             vec![
                 leaving,
-                pod("demo-r2-a", "demo-r2", "api:2", true, None),
-                pod("demo-r2-b", "demo-r2", "api:2", true, None),
+                revision_pod(2, 'a', true),
+                revision_pod(2, 'b', true),
             ],
         );
         let rollout = Rollout::of("API", &deployment, Some(&pods));

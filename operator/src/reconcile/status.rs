@@ -315,7 +315,7 @@ fn url(api: &HelloApi, ingress: &Ingress) -> Option<String> {
 mod tests {
     use super::*;
     use crate::reconcile::fixtures::{
-        api_deployment, applied, at, helloapi, pod, pods_of, rolled_to,
+        api_deployment, applied, at, helloapi, pod, pods_of, revision_pod, rolled_to,
     };
     use crate::reconcile::rollout::PodsOf;
 
@@ -400,9 +400,9 @@ mod tests {
         let pods = pods_of(
             &deployment,
             vec![
-                pod("demo-r1-a", "demo-r1", "api:1", true, None),
-                pod("demo-r1-b", "demo-r1", "api:1", true, None),
-                pod("demo-r2-a", "demo-r2", "api:2", true, None),
+                revision_pod(1, 'a', true),
+                revision_pod(1, 'b', true),
+                revision_pod(2, 'a', true),
             ],
         );
         let applied = applied(deployment);
@@ -444,8 +444,8 @@ mod tests {
         let pods = pods_of(
             &deployment,
             vec![
-                pod("demo-r1-a", "demo-r1", "api:1", true, None),
-                pod("demo-r1-b", "demo-r1", "api:1", true, None),
+                revision_pod(1, 'a', true),
+                revision_pod(1, 'b', true),
                 pod(
                     "demo-r2-a",
                     "demo-r2",
