@@ -196,6 +196,7 @@ for count in $counts; do
     over "$t1" "$limit" && fail "idle resync" "objects still changing $limit s after convergence"
   done
   settle=$(elapsed "$t1")
+  kubectl get helloapis -n "$ns" -o yaml >"$work/helloapis-before-resync.yaml"
   stop_operator
   sleep 1 # the old operator's watches end, and are counted, before the scrape
   scrape "$work/m4"
@@ -216,8 +217,12 @@ for count in $counts; do
   stop_operator
   writes=$(diff <(echo "$before") <(echo "$after") | grep -c '^>' || true)
   if [ "$writes" -gt 0 ]; then
+    # (diff exits 1 on a difference; awk, not head, whose early exit would
+    # fail the pipeline under pipefail and so the bench)
     echo "objects written in the idle resync (first 10):" >&2
-    diff <(echo "$before") <(echo "$after") | grep '^>' | head -10 >&2
+    { diff <(echo "$before") <(echo "$after") || true; } | awk '/^>/ && n++ < 10' >&2
+    echo "what changed in the HelloApis (first 40 lines of the diff):" >&2
+    { diff "$work/helloapis-before-resync.yaml" <(kubectl get helloapis -n "$ns" -o yaml) || true; } | awk 'n++ < 40' >&2
   fi
   objects_total=$(echo "$before" | wc -l)
 
