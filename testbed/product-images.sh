@@ -149,6 +149,12 @@ build() {
     (cd "$repo" && CARGO_TARGET_DIR=$target_dir HELLO_IMAGE_PLATFORMS=$wanted images/build.sh "$work/rootfs") >"$log" 2>&1 ||
       fail "build binaries (images/build.sh)" "the release build failed; its log is $log" "$log"
     say "binaries built in $((SECONDS - start)) s"
+    # An edit during the build went into some crates and not others: these
+    # binaries match neither key, so they must not be kept under either.
+    if [ -z "${HELLO_IMAGE_TAG:-}" ] && [ "$(source_key)" != "$key" ]; then
+      rm -rf "$work"
+      fail "build binaries (images/build.sh)" "the sources changed during the release build (key $key at its start, $(source_key) now); nothing was kept: run it again"
+    fi
   fi
   wait "$sbom_tools_pid" ||
     fail "SBOM tools" "testbed/install.sh sbom-tools failed; its output is $cache/product-images-sbom-tools.log" "$cache/product-images-sbom-tools.log"

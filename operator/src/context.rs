@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::build::{ClusterEndpoints, DefaultImages};
 use crate::fargate::FargateProfiles;
 use crate::metrics::Metrics;
-use crate::owned::{AppliedVersions, OwnedCaches, OwnedKind, OwnedWriters};
+use crate::owned::{LastApplies, OwnedCaches, OwnedKind, OwnedWriters};
 use crate::reconcile::apply::Known;
 
 /// The field manager of every server-side apply; one owner for all fields.
@@ -31,8 +31,9 @@ pub struct Context {
     pub owned: OwnedCaches,
     /// Their writers, until `controller::run` takes them.
     writers: Mutex<Option<OwnedWriters>>,
-    /// Each child's resourceVersion after this operator's last apply.
-    pub applied: AppliedVersions,
+    /// What this operator's last apply of each child sent and got back;
+    /// shared with the watches, which drop the echoes of those applies.
+    pub applied: Arc<LastApplies>,
     /// Failed reconciles in a row, per HelloApi uid.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -64,7 +65,7 @@ impl Context {
             fargate: None,
             owned,
             writers: Mutex::new(Some(writers)),
-            applied: AppliedVersions::default(),
+            applied: Arc::default(),
             failures: Mutex::default(),
         }
     }

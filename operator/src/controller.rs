@@ -1,16 +1,20 @@
 //! The controller: watches HelloApis and every kind they own, so a deleted or
 //! hand-edited child is put back within seconds.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use futures::{FutureExt, StreamExt};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::Pod;
-use kube::runtime::reflector::ObjectRef;
-use kube::runtime::{Controller, controller, watcher};
+use kube::core::DeserializeGuard;
+use kube::runtime::reflector::{self, ObjectRef};
+use kube::runtime::{Controller, WatchStreamExt, controller, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use tracing::{debug, info, warn};
+
+use hello_crds::HelloApi;
 
 use crate::Context;
 use crate::build::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
@@ -51,11 +55,16 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     let writers = ctx
         .take_writers()
         .expect("one controller::run per Context: it fills the Context's caches");
-    let controller = Controller::new(
+    let (reader, writer) = reflector::store();
+    let triggers = watcher(
         helloapis(client.clone(), ns),
         watcher::Config::default().any_semantic(),
-    );
-    let controller = owned::watch_all(controller, writers, &client, ns, &owned)
+    )
+    .reflect(writer)
+    .applied_objects()
+    .predicate_filter(acted_on, Default::default());
+    let controller = Controller::for_stream(triggers, reader);
+    let controller = owned::watch_all(controller, writers, &ctx.applied, &client, ns, &owned)
         // Pods only wake their HelloApi: a pod that cannot pull its image or
         // keeps crashing changes no field of its Deployment.
         .watches(scoped::<Pod>(&client, ns), owned, |pod: Pod| {
@@ -93,12 +102,28 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     }
 }
 
+/// What a reconcile acts on, hashed: a HelloApi's spec (its generation),
+/// its deletion and its identity. The operator's own status writes change
+/// none of these, so they wake nothing. One that does not deserialize wakes
+/// on every change, so repairing its status is seen.
+fn acted_on(guard: &DeserializeGuard<HelloApi>) -> Option<u64> {
+    let meta = guard.meta();
+    let mut hasher = DefaultHasher::new();
+    match &guard.0 {
+        Ok(_) => (
+            &meta.uid,
+            meta.generation,
+            meta.deletion_timestamp.is_some(),
+        )
+            .hash(&mut hasher),
+        Err(_) => (&meta.uid, &meta.resource_version).hash(&mut hasher),
+    }
+    Some(hasher.finish())
+}
+
 /// Every resync, drops what the context holds of HelloApis that are gone:
 /// the controller does not reconcile a deleted object, so nothing else would.
-async fn forget_the_gone(
-    store: kube::runtime::reflector::Store<kube::core::DeserializeGuard<hello_crds::HelloApi>>,
-    ctx: Arc<Context>,
-) {
+async fn forget_the_gone(store: reflector::Store<DeserializeGuard<HelloApi>>, ctx: Arc<Context>) {
     let mut every = tokio::time::interval(crate::reconcile::RESYNC);
     loop {
         every.tick().await;

@@ -1,7 +1,8 @@
 //! What the operator owns, as one table of child kinds. The table drives the
 //! controller's watches, a metadata cache per kind (what exists, so apply can
-//! tell a create from an update without a GET), and prune (what this HelloApi
-//! controls that the spec no longer asks for).
+//! tell a create from an update without a GET, and skip a child nobody
+//! changed since its last apply), and prune (what this HelloApi controls that
+//! the spec no longer asks for).
 //!
 //! Apply takes only kinds of this table ([`OwnedKind`]), so a new field of
 //! `Children` of a new kind does not compile until the kind is listed here,
@@ -9,10 +10,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
@@ -77,6 +78,17 @@ macro_rules! owned_kinds {
             pub fn listed(&mut self) {
                 $(self.$field.apply_watcher_event(&watcher::Event::InitDone);)+
             }
+
+            /// Puts `object`, of the kind named `plural`, into its cache, as
+            /// its watch event would.
+            pub fn saw(&mut self, plural: &str, object: serde_json::Value) {
+                $(if plural == <$kind as Resource>::plural(&()) {
+                    let meta: PartialObjectMeta<$kind> = serde_json::from_value(object).unwrap();
+                    self.$field.apply_watcher_event(&watcher::Event::Apply(meta));
+                    return;
+                })+
+                panic!("not an owned kind: {plural}");
+            }
         }
 
         impl OwnedCaches {
@@ -111,9 +123,12 @@ macro_rules! owned_kinds {
 
         /// Adds a trigger for every owned kind to `controller`: a change of a
         /// child wakes the HelloApi that controls it, and lands in its cache.
+        /// The echo of the operator's own apply lands in the cache but wakes
+        /// nothing: the reconcile that applied it saw the same object.
         pub fn watch_all<K>(
             mut controller: kube::runtime::Controller<K>,
             writers: OwnedWriters,
+            applied: &Arc<LastApplies>,
             client: &Client,
             namespace: Option<&str>,
             config: &watcher::Config,
@@ -121,7 +136,7 @@ macro_rules! owned_kinds {
         where
             K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
         {
-            $(controller = controller.owns_stream(cached::<$kind>(writers.$field, client, namespace, config));)+
+            $(controller = controller.owns_stream(cached::<$kind>(writers.$field, applied.clone(), client, namespace, config));)+
             controller
         }
     };
@@ -154,6 +169,7 @@ impl OwnedCaches {
 /// and at thousands of children they would be most of the memory.
 fn cached<K: OwnedKind>(
     writer: reflector::store::Writer<PartialObjectMeta<K>>,
+    applied: Arc<LastApplies>,
     client: &Client,
     namespace: Option<&str>,
     config: &watcher::Config,
@@ -171,6 +187,7 @@ fn cached<K: OwnedKind>(
         })
         .reflect(writer)
         .touched_objects()
+        .try_filter(move |meta| futures::future::ready(!applied.wrote(meta)))
         .boxed()
 }
 
@@ -210,28 +227,108 @@ fn orphans_of<K: OwnedKind>(
         .collect()
 }
 
-/// The resourceVersion of each child as this operator's last apply returned
-/// it, per HelloApi uid. The caches trail the apiserver by a watch event, so
-/// right after an apply they may still hold the version before it; this
-/// holds the version after it.
-#[derive(Default)]
-pub struct AppliedVersions {
-    by_owner: Mutex<HashMap<String, HashMap<ChildKey, String>>>,
+/// What this operator's last apply of one child sent and got back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastApply {
+    /// A hash of the object sent: a new spec sends a new object.
+    pub sent: u64,
+    /// The resourceVersion it returned. The caches trail the apiserver by a
+    /// watch event, so right after an apply they may still hold the one
+    /// before it.
+    pub version: String,
+    /// The `metadata.generation` it returned.
+    pub generation: Option<i64>,
 }
 
-impl AppliedVersions {
-    pub fn get(&self, owner_uid: &str, child: &ChildKey) -> Option<String> {
+/// Kinds whose generation counts every change of their spec while another
+/// controller writes their status: the Deployment controller, the
+/// disruption controller, an ingress controller. A new resourceVersion at the
+/// same generation is a status (or someone else's metadata), not a spec edit.
+fn generation_counts_spec(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Deployment" | "PodDisruptionBudget" | "Ingress" | "NetworkPolicy"
+    )
+}
+
+impl OwnedCaches {
+    /// Whether the apiserver, as the watch last saw it, still holds what the
+    /// last apply of `desired` wrote: the same resourceVersion, or the same
+    /// generation of a kind whose generation counts spec edits, with the
+    /// operator's labels and owner reference in place. Then applying
+    /// `desired` again would change nothing. Annotations are not cached, so
+    /// a child with annotations of its own needs the same resourceVersion.
+    pub fn holds_as_applied<K: OwnedKind>(
+        &self,
+        namespace: &str,
+        desired: &K,
+        last: &LastApply,
+    ) -> bool {
+        let key = ObjectRef::new(&desired.name_any()).within(namespace);
+        let Some(cached) = K::cache(self).get(&key) else {
+            return false;
+        };
+        let seen = &cached.metadata;
+        if seen.resource_version.as_ref() == Some(&last.version) {
+            return true;
+        }
+        let wanted = desired.meta();
+        let labels = seen.labels.clone().unwrap_or_default();
+        let owners = seen.owner_references.as_deref().unwrap_or_default();
+        generation_counts_spec(<K as k8s_openapi::Resource>::KIND)
+            && last.generation.is_some()
+            && seen.generation == last.generation
+            && wanted.annotations.as_ref().is_none_or(|a| a.is_empty())
+            && wanted
+                .labels
+                .iter()
+                .flatten()
+                .all(|(k, v)| labels.get(k) == Some(v))
+            && wanted
+                .owner_references
+                .iter()
+                .flatten()
+                .all(|o| owners.contains(o))
+    }
+}
+
+/// What the last apply of each child did, per HelloApi uid.
+#[derive(Default)]
+pub struct LastApplies {
+    by_owner: Mutex<HashMap<String, HashMap<ChildKey, LastApply>>>,
+}
+
+impl LastApplies {
+    pub fn get(&self, owner_uid: &str, child: &ChildKey) -> Option<LastApply> {
         let by_owner = self.by_owner.lock().unwrap_or_else(|e| e.into_inner());
         by_owner.get(owner_uid)?.get(child).cloned()
     }
 
-    pub fn set(&self, owner_uid: &str, child: ChildKey, version: Option<String>) {
+    pub fn set(&self, owner_uid: &str, child: ChildKey, last: Option<LastApply>) {
         let mut by_owner = self.by_owner.lock().unwrap_or_else(|e| e.into_inner());
         let children = by_owner.entry(owner_uid.to_string()).or_default();
-        match version {
-            Some(version) => children.insert(child, version),
+        match last {
+            Some(last) => children.insert(child, last),
             None => children.remove(&child),
         };
+    }
+
+    /// Whether `seen` is the object as this operator's last apply of it
+    /// returned it, by the resourceVersion.
+    pub fn wrote<K: OwnedKind>(&self, seen: &PartialObjectMeta<K>) -> bool {
+        let Some(owner) = seen
+            .owner_references()
+            .iter()
+            .find(|o| o.controller == Some(true))
+        else {
+            return false;
+        };
+        let child = (<K as k8s_openapi::Resource>::KIND, seen.name_any());
+        let by_owner = self.by_owner.lock().unwrap_or_else(|e| e.into_inner());
+        by_owner
+            .get(&owner.uid)
+            .and_then(|children| children.get(&child))
+            .is_some_and(|last| seen.metadata.resource_version.as_ref() == Some(&last.version))
     }
 
     /// Forgets the HelloApis that are gone (their children go with them).

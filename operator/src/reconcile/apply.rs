@@ -1,21 +1,23 @@
-//! Apply: server-side apply of every desired child, one field manager, forced.
+//! Apply: server-side apply of every desired child, one field manager, forced,
+//! unless the watch shows the apiserver holds it as the last apply left it.
 //! The children that do not depend on each other are applied at once (the
 //! RoleBinding after its Role); the Deployments follow, because their pods
 //! need the ServiceAccounts, the ConfigMap and the RBAC to start.
 
 use std::collections::BTreeSet;
 use std::fmt::{self, Display};
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use hello_crds::HelloApi;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::networking::v1::Ingress;
-use kube::api::{Patch, PatchParams};
+use kube::api::{GetParams, Patch, PatchParams};
 use kube::{Api, ResourceExt};
 
 use crate::build::Children;
 use crate::context::FIELD_MANAGER;
-use crate::owned::{ChildKey, OwnedKind};
+use crate::owned::{ChildKey, LastApply, OwnedKind};
 use crate::{Context, Error};
 
 /// What an apply or prune did to one child, for logs and Events.
@@ -74,14 +76,16 @@ pub async fn all(ctx: &Context, api: &HelloApi, children: Children) -> Result<Ap
         },
         target.one(&config_map),
         target.one(&service),
-        target.optional(ingress.as_ref()),
+        target.current_optional(ingress.as_ref()),
         target.optional(pdb.as_ref()),
         target.optional(consumer_service_account.as_ref()),
         target.optional(network_policy.as_ref()),
         target.optional(consumer_network_policy.as_ref()),
     )?;
-    let (deployment, consumer) =
-        tokio::try_join!(target.one(&deployment), target.optional(consumer.as_ref()))?;
+    let (deployment, consumer) = tokio::try_join!(
+        target.current(&deployment),
+        target.current_optional(consumer.as_ref())
+    )?;
     let (mut changes, kept) = target.into_parts();
     changes.sort();
     Ok(Applied {
@@ -115,25 +119,72 @@ impl<'a> Target<'a> {
         self.done.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
-    async fn optional<K: OwnedKind>(&self, desired: Option<&K>) -> Result<Option<K>, Error> {
+    async fn optional<K: OwnedKind>(&self, desired: Option<&K>) -> Result<(), Error> {
         match desired {
-            Some(desired) => self.one(desired).await.map(Some),
+            Some(desired) => self.one(desired).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn current_optional<K: OwnedKind>(
+        &self,
+        desired: Option<&K>,
+    ) -> Result<Option<K>, Error> {
+        match desired {
+            Some(desired) => self.current(desired).await.map(Some),
             None => Ok(None),
         }
     }
 
-    /// Applies one object. Whether it was created or updated is told from
-    /// the resourceVersion it had before, as this operator's last apply or
-    /// the watch cache knows it, so no read precedes the write. An unchanged
-    /// object keeps its resourceVersion, which is how an idle resync stays
-    /// free of writes.
-    async fn one<K: OwnedKind>(&self, desired: &K) -> Result<K, Error> {
+    /// Applies one object unless the apiserver holds it as it is.
+    async fn one<K: OwnedKind>(&self, desired: &K) -> Result<(), Error> {
+        self.apply_if_changed(desired).await.map(|_| ())
+    }
+
+    /// Applies one object unless the apiserver holds it as it is, and
+    /// returns it with its status: from the apply, or else read from the
+    /// apiserver's watch cache at a version no older than the operator's
+    /// watch saw, which a status change woke it for.
+    async fn current<K: OwnedKind>(&self, desired: &K) -> Result<K, Error> {
+        if let Some(applied) = self.apply_if_changed(desired).await? {
+            return Ok(applied);
+        }
+        let kind = <K as k8s_openapi::Resource>::KIND;
+        let name = desired.name_any();
+        let seen = self.ctx.owned.resource_version::<K>(&self.namespace, &name);
+        let params = seen.as_deref().map_or_else(GetParams::any, GetParams::at);
+        Api::<K>::namespaced(self.ctx.client.clone(), &self.namespace)
+            .get_with(&name, &params)
+            .await
+            .map_err(|source| Error::Read { kind, name, source })
+    }
+
+    /// Applies one object, unless the same object was applied before and
+    /// the watch shows nobody changed it since (`None`): a reconcile that a
+    /// child's creation or a Deployment's status woke writes nothing.
+    /// Whether it was created or updated is told from the resourceVersion it
+    /// had before, as this operator's last apply or the watch cache knows
+    /// it, so no read precedes the write. An unchanged object keeps its
+    /// resourceVersion, which is how an idle resync stays free of writes.
+    async fn apply_if_changed<K: OwnedKind>(&self, desired: &K) -> Result<Option<K>, Error> {
         let kind = <K as k8s_openapi::Resource>::KIND;
         let name = desired.name_any();
         let key: ChildKey = (kind, name.clone());
+        let sent = fingerprint(desired);
+        let last = self.ctx.applied.get(&self.owner_uid, &key);
+        if let Some(last) = &last
+            && last.sent == sent
+            && self
+                .ctx
+                .owned
+                .holds_as_applied(&self.namespace, desired, last)
+        {
+            self.done(key, None);
+            return Ok(None);
+        }
         let api = Api::<K>::namespaced(self.ctx.client.clone(), &self.namespace);
-        let before = match self.ctx.applied.get(&self.owner_uid, &key) {
-            Some(version) => Known::Version(version),
+        let before = match last {
+            Some(last) => Known::Version(last.version),
             None => self.ctx.cached_version::<K>(&self.namespace, &name),
         };
         let before = match before {
@@ -164,12 +215,31 @@ impl<'a> Target<'a> {
             }
             _ => None,
         };
-        self.ctx.applied.set(&self.owner_uid, key.clone(), after);
+        let last = after.map(|version| LastApply {
+            sent,
+            version,
+            generation: applied.meta().generation,
+        });
+        self.ctx.applied.set(&self.owner_uid, key.clone(), last);
+        self.done(key, change);
+        Ok(Some(applied))
+    }
+
+    fn done(&self, key: ChildKey, change: Option<Change>) {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         done.0.extend(change);
         done.1.insert(key);
-        Ok(applied)
     }
+}
+
+/// A hash of the object an apply sends. Children are built from ordered
+/// maps, so the same spec always serializes the same way.
+fn fingerprint<K: serde::Serialize>(desired: &K) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_vec(desired)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 /// What the operator knows of a child before it applies it.
@@ -193,14 +263,8 @@ impl From<Option<String>> for Known {
 mod tests {
     use super::*;
     use crate::build::fixtures::{FULL, helloapi, images};
-    use crate::reconcile::fixtures::FakeApiserver;
-
-    /// A context on `fake`, its caches listed and empty.
-    pub(crate) fn context(fake: &FakeApiserver) -> Context {
-        let ctx = Context::new(fake.client(), images(), None);
-        ctx.take_writers().unwrap().listed();
-        ctx
-    }
+    use crate::reconcile::fixtures::{FakeApiserver, watched_context};
+    use serde_json::json;
 
     const FULL_CHILDREN: [&str; 12] = [
         "PATCH /api/v1/namespaces/shop/configmaps/demo-responses",
@@ -225,8 +289,8 @@ mod tests {
     #[tokio::test]
     async fn one_write_per_child_and_no_read_tells_created_updated_and_unchanged() {
         let fake = FakeApiserver::default();
-        let ctx = context(&fake);
-        let mut api = helloapi(FULL);
+        let (ctx, _) = watched_context(&fake);
+        let api = helloapi(FULL);
 
         let changes = apply(&ctx, &api).await;
         let mut calls = fake.take_calls();
@@ -244,20 +308,93 @@ mod tests {
             "{changes:?}"
         );
 
-        // The same spec again: the same writes, and nothing changed.
+        // The same spec again, with no watch to show what the apiserver
+        // holds: the same writes, and nothing changed.
         assert_eq!(apply(&ctx, &api).await, vec![]);
-        assert_eq!(fake.take_calls().len(), 12);
+        let calls = fake.take_calls();
+        assert_eq!(patches(&calls).len(), 12, "{calls:?}");
+        assert_eq!(calls.len(), 12, "{calls:?}");
+    }
 
-        // A new response changes the ConfigMap only.
+    const DEPLOYMENT: &str = "/apis/apps/v1/namespaces/shop/deployments/demo";
+
+    fn updated(kind: &'static str, name: &str) -> Vec<Change> {
+        vec![Change::Updated {
+            kind,
+            name: name.into(),
+        }]
+    }
+
+    fn patches(calls: &[String]) -> Vec<&str> {
+        let mut patches: Vec<&str> = calls
+            .iter()
+            .filter(|c| c.starts_with("PATCH "))
+            .map(String::as_str)
+            .collect();
+        patches.sort();
+        patches
+    }
+
+    #[tokio::test]
+    async fn a_child_the_watch_shows_as_last_applied_is_not_applied_again() {
+        let fake = FakeApiserver::default();
+        let (ctx, mut writers) = watched_context(&fake);
+        let mut api = helloapi(FULL);
+        assert_eq!(apply(&ctx, &api).await.len(), 12);
+        fake.take_calls();
+        fake.watched_by(&mut writers);
+
+        // Woken with nothing changed: no write. The Deployments and the
+        // Ingress are read, for their status.
+        assert_eq!(apply(&ctx, &api).await, vec![]);
+        let mut calls = fake.take_calls();
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                "GET /apis/apps/v1/namespaces/shop/deployments/demo",
+                "GET /apis/apps/v1/namespaces/shop/deployments/demo-consumer",
+                "GET /apis/networking.k8s.io/v1/namespaces/shop/ingresses/demo",
+            ]
+        );
+
+        // The Deployment controller writes its status: a new
+        // resourceVersion, the same generation. Still no write.
+        fake.edit(DEPLOYMENT, false, |d| d["status"] = json!({"replicas": 2}));
+        fake.watched_by(&mut writers);
+        assert_eq!(apply(&ctx, &api).await, vec![]);
+        assert_eq!(patches(&fake.take_calls()), Vec::<&str>::new());
+
+        // Someone takes the operator's label off it: applied again.
+        fake.edit(DEPLOYMENT, false, |d| {
+            d["metadata"]["labels"]
+                .as_object_mut()
+                .unwrap()
+                .remove("app.kubernetes.io/managed-by");
+        });
+        fake.watched_by(&mut writers);
+        let updated_deployment = updated("Deployment", "demo");
+        assert_eq!(apply(&ctx, &api).await, updated_deployment);
+        assert_eq!(patches(&fake.take_calls()), [format!("PATCH {DEPLOYMENT}")]);
+
+        // Someone scales it by hand, a spec edit: applied again.
+        fake.watched_by(&mut writers);
+        fake.edit(DEPLOYMENT, true, |d| d["spec"]["replicas"] = json!(5));
+        fake.watched_by(&mut writers);
+        assert_eq!(apply(&ctx, &api).await, updated_deployment);
+        assert_eq!(patches(&fake.take_calls()), [format!("PATCH {DEPLOYMENT}")]);
+
+        // A new response: only the ConfigMap is sent.
+        fake.watched_by(&mut writers);
         api.spec.greeting = "Howdy, {name}!".into();
         assert_eq!(
             apply(&ctx, &api).await,
-            vec![Change::Updated {
-                kind: "ConfigMap",
-                name: "demo-responses".into()
-            }]
+            updated("ConfigMap", "demo-responses")
         );
-        assert!(fake.take_calls().iter().all(|c| c.starts_with("PATCH ")));
+        assert_eq!(
+            patches(&fake.take_calls()),
+            ["PATCH /api/v1/namespaces/shop/configmaps/demo-responses"]
+        );
     }
 
     #[tokio::test]

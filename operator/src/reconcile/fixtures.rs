@@ -194,11 +194,21 @@ pub fn applied(deployment: Deployment) -> Applied {
     }
 }
 
+/// A context on `fake` whose watch caches have had their (empty) first
+/// list, and the writers that fill them.
+pub fn watched_context(fake: &FakeApiserver) -> (crate::Context, crate::owned::OwnedWriters) {
+    let ctx = crate::Context::new(fake.client(), crate::build::fixtures::images(), None);
+    let mut writers = ctx.take_writers().unwrap();
+    writers.listed();
+    (ctx, writers)
+}
+
 /// A recording stand-in for the apiserver's object endpoints, for the unit
 /// tests that assert the exact calls a reconcile makes. It keeps what is
 /// applied by path: a server-side apply creates (201) or replaces the object,
-/// and bumps its resourceVersion only when the object changes, as the
-/// apiserver does; DELETE removes it; an Event POST is echoed.
+/// and bumps its resourceVersion (and generation) only when the object
+/// changes, as the apiserver does; GET reads it; DELETE removes it; an Event
+/// POST is echoed.
 #[derive(Clone, Default)]
 pub struct FakeApiserver {
     pub calls: Arc<Mutex<Vec<String>>>,
@@ -220,6 +230,29 @@ impl FakeApiserver {
     pub fn holds(&self, path: &str) {
         let object = serde_json::json!({"metadata": {"resourceVersion": self.next_version()}});
         self.objects.lock().unwrap().insert(path.into(), object);
+    }
+
+    /// Changes the object at `path` as another client would: a new
+    /// resourceVersion, and a new generation if `spec_edit`.
+    pub fn edit(&self, path: &str, spec_edit: bool, change: impl FnOnce(&mut serde_json::Value)) {
+        let version = self.next_version();
+        let mut objects = self.objects.lock().unwrap();
+        let object = objects.get_mut(path).expect("the fake holds it");
+        change(object);
+        object["metadata"]["resourceVersion"] = version.into();
+        if spec_edit {
+            let generation = object["metadata"]["generation"].as_i64().unwrap_or(0);
+            object["metadata"]["generation"] = (generation + 1).into();
+        }
+    }
+
+    /// Shows every object the fake holds to the operator's watch caches, as
+    /// their watch events would.
+    pub fn watched_by(&self, writers: &mut crate::owned::OwnedWriters) {
+        for (path, object) in self.objects.lock().unwrap().iter() {
+            let plural = path.rsplit('/').nth(1).unwrap();
+            writers.saw(plural, object.clone());
+        }
     }
 
     /// The calls so far, as `METHOD path`, and forgets them.
@@ -255,25 +288,30 @@ impl FakeApiserver {
                 let status = match objects.get(&path) {
                     Some(old) => {
                         let mut unversioned = old.clone();
-                        unversioned["metadata"]
-                            .as_object_mut()
-                            .unwrap()
-                            .remove("resourceVersion");
+                        let meta = unversioned["metadata"].as_object_mut().unwrap();
+                        meta.remove("resourceVersion");
+                        let generation = meta.remove("generation").and_then(|g| g.as_i64());
                         if unversioned == object {
                             object = old.clone();
                         } else {
                             object["metadata"]["resourceVersion"] = self.next_version().into();
+                            object["metadata"]["generation"] = (generation.unwrap_or(0) + 1).into();
                         }
                         200
                     }
                     None => {
                         object["metadata"]["resourceVersion"] = self.next_version().into();
+                        object["metadata"]["generation"] = 1.into();
                         201
                     }
                 };
                 objects.insert(path, object.clone());
                 (status, object)
             }
+            "GET" => match self.objects.lock().unwrap().get(&path) {
+                Some(object) => (200, object.clone()),
+                None => (404, not_found()),
+            },
             "DELETE" => match self.objects.lock().unwrap().remove(&path) {
                 Some(_) => (
                     200,

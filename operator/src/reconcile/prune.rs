@@ -54,9 +54,9 @@ pub async fn orphans(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::fixtures::{FULL, helloapi, images};
+    use crate::build::fixtures::{FULL, helloapi};
     use crate::reconcile::apply;
-    use crate::reconcile::fixtures::FakeApiserver;
+    use crate::reconcile::fixtures::{FakeApiserver, watched_context};
     use k8s_openapi::api::core::v1::ConfigMap;
     use k8s_openapi::api::networking::v1::Ingress;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -84,9 +84,7 @@ mod tests {
     #[tokio::test]
     async fn deletes_what_it_controls_and_no_longer_wants_by_owner_not_by_name() {
         let fake = FakeApiserver::default();
-        let ctx = Context::new(fake.client(), images(), None);
-        let mut writers = ctx.take_writers().unwrap();
-        writers.listed();
+        let (ctx, mut writers) = watched_context(&fake);
         let mut api = helloapi(FULL);
         api.spec.ingress.enabled = false;
         let uid = api.metadata.uid.clone().unwrap();
