@@ -177,6 +177,24 @@ pub fn pod(name: &str, replica_set: &str, image: &str, ready: bool, waiting: Opt
 
 /// The pods of a Deployment at revision 2, whose ReplicaSets are `demo-r1`
 /// (the previous spec) and `demo-r2` (the current one).
+/// The fixture's API Deployment rolling out revision 2 with these pod
+/// counts (current, ready, updated), and its ReplicaSets with `pods`.
+pub fn rolling_to_2(
+    api: &HelloApi,
+    counts: (i32, i32, i32),
+    pods: Vec<Pod>,
+) -> (Deployment, PodsOf) {
+    let (current, ready, updated) = counts;
+    let deployment = rolled_to(api_deployment(api, current, ready, updated), "2");
+    let pods = pods_of(&deployment, pods);
+    (deployment, pods)
+}
+
+/// The first pod of revision 2, running `image`, not ready, waiting for `reason`.
+pub fn stuck_pod(image: &str, reason: &str) -> Pod {
+    pod("demo-r2-a", "demo-r2", image, false, Some(reason))
+}
+
 pub fn pods_of(deployment: &Deployment, pods: Vec<Pod>) -> PodsOf {
     PodsOf {
         replica_sets: replica_sets(deployment, &["1", "2"]),

@@ -29,6 +29,9 @@ use crate::{Context, Error};
 /// Resync interval: drift that no watch event reports is caught this often.
 pub const RESYNC: Duration = Duration::from_secs(300);
 
+/// The longest a reconcile waits for the children's caches after a start.
+const CACHE_WAIT: Duration = Duration::from_secs(10);
+
 /// Reconciles one HelloApi. A resource that does not deserialize is reported
 /// and skipped, so it never stops the watch of the others.
 pub async fn reconcile(
@@ -46,6 +49,19 @@ pub async fn reconcile(
     if api.metadata.deletion_timestamp.is_some() {
         // Owner references let the garbage collector remove the children.
         return Ok(Action::await_change());
+    }
+    // Right after a start the children's caches are still listing, and a
+    // reconcile then reads each child before it applies it. Waiting for the
+    // lists is cheaper than those reads; a watch that cannot list (a kind the
+    // operator may not see) delays the first reconciles by the cap only.
+    if tokio::time::timeout(CACHE_WAIT, ctx.owned.wait_until_ready())
+        .await
+        .is_err()
+    {
+        warn!(
+            waited_s = CACHE_WAIT.as_secs(),
+            "the children's caches are not filled; reconciling without them"
+        );
     }
     let namespace = api.namespace().unwrap_or_default();
     let uid = api.uid().unwrap_or_default();

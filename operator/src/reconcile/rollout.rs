@@ -160,8 +160,16 @@ impl Rollout {
 }
 
 /// Whether the versions recorded in the status can stand for a Deployment
-/// without listing its pods: it is settled and they say so.
+/// without listing its pods: it is settled and they say so, or its
+/// controller has not seen it yet, so it has no ReplicaSet and no pod.
 pub fn needs_pods(deployment: &Deployment, recorded: &[OperandVersion]) -> bool {
+    let seen = deployment
+        .status
+        .as_ref()
+        .and_then(|s| s.observed_generation);
+    if seen.is_none() {
+        return false;
+    }
     let counts = Counts::of(deployment);
     if !counts.settled() {
         return true;

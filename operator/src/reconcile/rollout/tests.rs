@@ -1,5 +1,5 @@
 use super::*;
-use crate::reconcile::fixtures::{api_deployment, helloapi, pod, pods_of, revision_pod, rolled_to};
+use crate::reconcile::fixtures::{api_deployment, helloapi, revision_pod, rolling_to_2, stuck_pod};
 
 #[test]
 fn a_settled_deployment_with_matching_versions_needs_no_listing() {
@@ -25,14 +25,20 @@ fn a_settled_deployment_with_matching_versions_needs_no_listing() {
         needs_pods(&api_deployment(&api, 3, 2, 1), &recorded),
         "a rollout moves"
     );
+    let mut created = api_deployment(&api, 0, 0, 0);
+    created.status = Some(Default::default());
+    assert!(
+        !needs_pods(&created, &[]),
+        "a Deployment its controller has not seen has no pods to list"
+    );
 }
 
 #[test]
 fn versions_name_the_digest_and_put_the_current_spec_first() {
     let api = helloapi();
-    let deployment = rolled_to(api_deployment(&api, 3, 3, 1), "2");
-    let pods = pods_of(
-        &deployment,
+    let (deployment, pods) = rolling_to_2(
+        &api,
+        (3, 3, 1),
         vec![
             revision_pod(1, 'a', true),
             revision_pod(2, 'a', true),
@@ -65,16 +71,10 @@ fn versions_name_the_digest_and_put_the_current_spec_first() {
 #[test]
 fn a_crash_loop_names_the_container_and_its_exit_code() {
     let api = helloapi();
-    let deployment = rolled_to(api_deployment(&api, 3, 2, 1), "2");
-    let pods = pods_of(
-        &deployment,
-        vec![pod(
-            "demo-r2-a",
-            "demo-r2",
-            "api:2",
-            false,
-            Some("CrashLoopBackOff"),
-        )],
+    let (deployment, pods) = rolling_to_2(
+        &api,
+        (3, 2, 1),
+        vec![stuck_pod("api:2", "CrashLoopBackOff")],
     );
     let problem = Rollout::of("API", &deployment, Some(&pods))
         .problem
@@ -89,11 +89,11 @@ fn a_crash_loop_names_the_container_and_its_exit_code() {
 #[test]
 fn a_terminating_pod_does_not_count_as_serving() {
     let api = helloapi();
-    let deployment = rolled_to(api_deployment(&api, 2, 2, 2), "2");
     let mut leaving = revision_pod(1, 'a', true);
     leaving.metadata.deletion_timestamp = Some(crate::reconcile::fixtures::at(1));
-    let pods = pods_of(
-        &deployment,
+    let (deployment, pods) = rolling_to_2(
+        &api,
+        (2, 2, 2),
         vec![
             leaving,
             revision_pod(2, 'a', true),

@@ -1,8 +1,9 @@
 use super::*;
 use crate::reconcile::fixtures::{
-    api_deployment, applied, at, helloapi, pod, pods_of, revision_pod, rolled_to,
+    api_deployment, applied, at, helloapi, revision_pod, rolling_to_2, stuck_pod,
 };
 use crate::reconcile::rollout::PodsOf;
+use k8s_openapi::api::apps::v1::Deployment;
 
 fn get<'a>(status: &'a HelloApiStatus, type_: &str) -> &'a Condition {
     status.condition(type_).unwrap()
@@ -19,6 +20,12 @@ fn outcome<'a>(applied: &'a Applied, pods: Option<&PodsOf>) -> Outcome<'a> {
         api: Rollout::of("API", &applied.deployment, pods),
         consumer: None,
     }))
+}
+
+/// The status at second 100 of the API Deployment with its pods listed.
+fn listed(api: &HelloApi, (deployment, pods): (Deployment, PodsOf)) -> HelloApiStatus {
+    let applied = applied(deployment);
+    desired(api, &outcome(&applied, Some(&pods)), at(100))
 }
 
 fn t(s: &str, r: &str) -> (String, String) {
@@ -81,17 +88,18 @@ fn last_transition_time_moves_only_on_a_transition() {
 fn a_rollout_is_not_ready_and_says_the_previous_pods_serve() {
     let api = helloapi();
     // Surge: 3 pods, 1 of them of the new revision and ready.
-    let deployment = rolled_to(api_deployment(&api, 3, 3, 1), "2");
-    let pods = pods_of(
-        &deployment,
-        vec![
-            revision_pod(1, 'a', true),
-            revision_pod(1, 'b', true),
-            revision_pod(2, 'a', true),
-        ],
+    let status = listed(
+        &api,
+        rolling_to_2(
+            &api,
+            (3, 3, 1),
+            vec![
+                revision_pod(1, 'a', true),
+                revision_pod(1, 'b', true),
+                revision_pod(2, 'a', true),
+            ],
+        ),
     );
-    let applied = applied(deployment);
-    let status = desired(&api, &outcome(&applied, Some(&pods)), at(100));
     assert_eq!(state(&status, CONDITION_READY), t("False", "RollingOut"));
     assert_eq!(
         state(&status, CONDITION_PROGRESSING),
@@ -125,23 +133,18 @@ fn a_rollout_is_not_ready_and_says_the_previous_pods_serve() {
 #[test]
 fn an_image_that_does_not_pull_is_degraded_while_the_old_pods_serve() {
     let api = helloapi();
-    let deployment = rolled_to(api_deployment(&api, 3, 2, 1), "2");
-    let pods = pods_of(
-        &deployment,
-        vec![
-            revision_pod(1, 'a', true),
-            revision_pod(1, 'b', true),
-            pod(
-                "demo-r2-a",
-                "demo-r2",
-                "nope:1",
-                false,
-                Some("ErrImagePull"),
-            ),
-        ],
+    let status = listed(
+        &api,
+        rolling_to_2(
+            &api,
+            (3, 2, 1),
+            vec![
+                revision_pod(1, 'a', true),
+                revision_pod(1, 'b', true),
+                stuck_pod("nope:1", "ErrImagePull"),
+            ],
+        ),
     );
-    let applied = applied(deployment);
-    let status = desired(&api, &outcome(&applied, Some(&pods)), at(100));
     let degraded = get(&status, CONDITION_DEGRADED);
     assert_eq!(
         (degraded.status.as_str(), degraded.reason.as_str()),
@@ -172,20 +175,13 @@ fn an_image_that_does_not_pull_is_degraded_while_the_old_pods_serve() {
 #[test]
 fn past_the_progress_deadline_the_rollout_has_failed() {
     let api = helloapi();
-    let mut deployment = rolled_to(api_deployment(&api, 3, 2, 1), "2");
-    crate::reconcile::fixtures::deadline_exceeded(&mut deployment);
-    let pods = pods_of(
-        &deployment,
-        vec![pod(
-            "demo-r2-a",
-            "demo-r2",
-            "app:2",
-            false,
-            Some("CrashLoopBackOff"),
-        )],
+    let (mut deployment, pods) = rolling_to_2(
+        &api,
+        (3, 2, 1),
+        vec![stuck_pod("app:2", "CrashLoopBackOff")],
     );
-    let applied = applied(deployment);
-    let status = desired(&api, &outcome(&applied, Some(&pods)), at(100));
+    crate::reconcile::fixtures::deadline_exceeded(&mut deployment);
+    let status = listed(&api, (deployment, pods));
     assert_eq!(
         state(&status, CONDITION_STALLED),
         t("True", "ProgressDeadlineExceeded")
