@@ -7,7 +7,7 @@ use kube::runtime::events::{Recorder, Reporter};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::build::{ClusterEndpoints, DefaultImages};
 use crate::fargate::FargateProfiles;
@@ -36,6 +36,8 @@ pub struct Context {
     pub applied: Arc<LastApplies>,
     /// Failed reconciles in a row, per HelloApi uid.
     failures: Mutex<HashMap<String, u32>>,
+    /// When this context was made: the operator's start.
+    pub started: Instant,
 }
 
 /// The first retry of a failed reconcile; each further failure doubles it.
@@ -67,6 +69,7 @@ impl Context {
             writers: Mutex::new(Some(writers)),
             applied: Arc::default(),
             failures: Mutex::default(),
+            started: Instant::now(),
         }
     }
 

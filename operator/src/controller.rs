@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::{FutureExt, StreamExt};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::Pod;
-use kube::core::DeserializeGuard;
+use kube::core::{DeserializeGuard, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef};
 use kube::runtime::{Controller, WatchStreamExt, controller, watcher};
 use kube::{Api, Client, Resource};
@@ -66,11 +66,15 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
     let controller = Controller::for_stream(triggers, reader);
     let controller = owned::watch_all(controller, writers, &ctx.applied, &client, ns, &owned)
         // Pods only wake their HelloApi: a pod that cannot pull its image or
-        // keeps crashing changes no field of its Deployment.
-        .watches(scoped::<Pod>(&client, ns), owned, |pod: Pod| {
-            let name = pod.metadata.labels.as_ref()?.get(INSTANCE_LABEL)?.clone();
-            Some(ObjectRef::new(&name).within(pod.metadata.namespace.as_deref()?))
-        })
+        // keeps crashing changes no field of its Deployment. Their metadata
+        // says which HelloApi; the reconcile lists what it needs of them.
+        .watches_stream(
+            watcher(scoped::<PartialObjectMeta<Pod>>(&client, ns), owned).touched_objects(),
+            |pod: PartialObjectMeta<Pod>| {
+                let name = pod.metadata.labels.as_ref()?.get(INSTANCE_LABEL)?.clone();
+                Some(ObjectRef::new(&name).within(pod.metadata.namespace.as_deref()?))
+            },
+        )
         .with_config(controller::Config::default().concurrency(options.max_concurrent_reconciles))
         .graceful_shutdown_on(stop.clone().map(|_| ()));
     // kube-runtime holds its runner until the HelloApi cache has its first

@@ -106,11 +106,6 @@ macro_rules! owned_kinds {
                 true $(&& matches!(self.$field.wait_until_ready().now_or_never(), Some(Ok(()))))+
             }
 
-            /// Until every cache has had its first list (or lost its writer).
-            pub async fn wait_until_ready(&self) {
-                let _ = futures::join!($(self.$field.wait_until_ready()),+);
-            }
-
             /// Objects in `namespace` whose controller is `owner_uid` and that
             /// are not in `kept`.
             pub fn orphans(

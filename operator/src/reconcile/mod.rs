@@ -29,8 +29,10 @@ use crate::{Context, Error};
 /// Resync interval: drift that no watch event reports is caught this often.
 pub const RESYNC: Duration = Duration::from_secs(300);
 
-/// The longest a reconcile waits for the children's caches after a start.
-const CACHE_WAIT: Duration = Duration::from_secs(10);
+/// How long after a start reconciles wait for the children's caches.
+const CACHE_GRACE: Duration = Duration::from_secs(10);
+/// How soon a reconcile that found them unfilled comes back.
+const CACHE_RETRY: Duration = Duration::from_millis(200);
 
 /// Reconciles one HelloApi. A resource that does not deserialize is reported
 /// and skipped, so it never stops the watch of the others.
@@ -50,18 +52,14 @@ pub async fn reconcile(
         // Owner references let the garbage collector remove the children.
         return Ok(Action::await_change());
     }
-    // Right after a start the children's caches are still listing, and a
-    // reconcile then reads each child before it applies it. Waiting for the
-    // lists is cheaper than those reads; a watch that cannot list (a kind the
-    // operator may not see) delays the first reconciles by the cap only.
-    if tokio::time::timeout(CACHE_WAIT, ctx.owned.wait_until_ready())
-        .await
-        .is_err()
-    {
-        warn!(
-            waited_s = CACHE_WAIT.as_secs(),
-            "the children's caches are not filled; reconciling without them"
-        );
+    // Right after a start the children's caches are still listing; without
+    // them a reconcile reads each child before it applies it. They fill from
+    // the controller's own streams, which it polls only while a reconcile
+    // slot is free, so waiting here would hold the slot they need: come back
+    // in a moment instead. A cache that cannot list (a kind the operator may
+    // not read) delays the reconciles by `CACHE_GRACE` once.
+    if !ctx.owned.ready() && ctx.started.elapsed() < CACHE_GRACE {
+        return Ok(Action::requeue(CACHE_RETRY));
     }
     let namespace = api.namespace().unwrap_or_default();
     let uid = api.uid().unwrap_or_default();
