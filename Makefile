@@ -146,7 +146,8 @@ test:
 	testbed/ci-tiers.sh $(TEST_TIERS)
 
 # The product on this machine (root): the test bed with its node and Kafka,
-# the three images (built here, no registry), the chart, the sample HelloApi.
+# the three images (built here and pushed to its registry), the chart by
+# digest, the sample HelloApi.
 up:
 	testbed/up.sh
 

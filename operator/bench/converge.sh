@@ -50,6 +50,32 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; 
 over() { awk -v e="$(elapsed "$1")" -v l="$2" 'BEGIN {exit !(e > l)}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
+# Where the two cores go: CPU seconds of the test bed's control plane and of
+# the client (raw_children or the operator) in each timed phase.
+tick=$(getconf CLK_TCK)
+control_plane=(kube-apiserver "bin/etcd " kube-controller-manager)
+cpu_ticks() { # PID...: user + system clock ticks so far
+  local p t=0
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+plane_ticks() { # one line: the ticks of each control-plane process
+  local name
+  for name in "${control_plane[@]}"; do
+    # shellcheck disable=SC2046 # one pid per word
+    printf '%s ' "$(cpu_ticks $(processes_naming "$name"))"
+  done
+  echo
+}
+# cpu_line BEFORE AFTER CLIENT_TICKS: "client 3.1 s, kube-apiserver 20.4 s, ..."
+cpu_line() {
+  awk -v t="$tick" -v c="$3" -v b="$1" -v a="$2" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); n = split("kube-apiserver etcd kube-controller-manager", name, " ")
+    s = sprintf("client %.1f s", c / t)
+    for (i = 1; i <= n; i++) s = s sprintf(", %s %.1f s", name[i], (y[i] - x[i]) / t)
+    print s
+  }'
+}
 
 # The resources a HelloApi's reconcile can touch (and the controller-manager's
 # leases). apiserver_request_total has no client label: its verb, resource and
@@ -149,7 +175,13 @@ for count in $counts; do
   say "$count HelloApis: raw creation of their children in $ns"
   helloapis "$ns" "$count"
   scrape "$work/m0"
-  raw_out=$("$raw_bin" --namespace "$ns" "${concurrency_args[@]}")
+  plane0=$(plane_ticks)
+  TIMEFORMAT='%U %S'
+  { time "$raw_bin" --namespace "$ns" "${concurrency_args[@]}" >"$work/raw.out" 2>"$work/raw.err"; } 2>"$work/raw.cpu" ||
+    fail "raw creation" "raw_children failed: $(cat "$work/raw.err")"
+  plane1=$(plane_ticks)
+  raw_out=$(cat "$work/raw.out")
+  raw_cpu=$(cpu_line "$plane0" "$plane1" "$(awk -v t="$tick" '{printf "%d", ($1 + $2) * t}' "$work/raw.cpu")")
   scrape "$work/m1"
   echo "$raw_out" >&2
   raw=$(echo "$raw_out" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
@@ -170,6 +202,7 @@ for count in $counts; do
   kubectl get helloapis -n "$ns" -w -o jsonpath='{.metadata.name}={.metadata.generation}={.status.observedGeneration}{"\n"}' >>"$watch" &
   wpid=$!
   start_operator "$ns"
+  plane2=$(plane_ticks)
   t0=$(date +%s.%N)
   while ! awk -F= -v n="$count" '$1 != "" {s[$1] = ($3 != "" && $2 == $3)} END {for (k in s) c += s[k]; exit !(c >= n)}' "$watch"; do
     over "$t0" "$limit" && fail "convergence" "only $(converged "$ns") of $count HelloApis converged in $limit s"
@@ -177,6 +210,7 @@ for count in $counts; do
     sleep 0.5
   done
   took=$(elapsed "$t0")
+  op_cpu=$(cpu_line "$plane2" "$(plane_ticks)" "$(cpu_ticks "$pid")")
   reconciles=$(reconciled)
   scrape "$work/m3"
   kill "$wpid"; wait "$wpid" 2>/dev/null || true
@@ -238,6 +272,8 @@ for count in $counts; do
   printf '  operator convergence:          %s s\n' "$took"
   printf '  reconciles until converged:    %s per HelloApi\n' "$(awk -v r="$reconciles" -v n="$count" 'BEGIN {printf "%.2f", r / n}')"
   printf '  ratio operator / raw:          %s (within 1.5x: %s)\n' "$ratio" "$verdict"
+  printf '  CPU, raw creation:             %s\n' "$raw_cpu"
+  printf '  CPU, operator convergence:     %s\n' "$op_cpu"
   printf '  peak RSS while converging:     %s MiB (target < 150 MiB)\n' "$(mib "$rss")"
   printf '  settled (no object changing for 10 s) after: %s s\n' "$settle"
   printf '  full resync after restart:     %s s, peak RSS %s MiB (target < 150 MiB)\n' "$resync" "$(mib "$restart_rss")"
