@@ -471,7 +471,9 @@ forward() { # TARGET PORT PATH EXPECTED
     sleep 0.2
   done
   local rc=1
-  [ -n "$port" ] && curl -fsS --max-time 5 "http://127.0.0.1:$port$3" | grep -qF -- "$4" && rc=0
+  # grep reads the whole body: `grep -q` would stop at the first match and
+  # fail curl's write (exit 23), which pipefail reports.
+  [ -n "$port" ] && curl -fsS --max-time 5 "http://127.0.0.1:$port$3" | grep -F -- "$4" >/dev/null && rc=0
   kill "$pf" 2>/dev/null
   wait "$pf" 2>/dev/null
   pf=
