@@ -21,9 +21,8 @@
 # shared 2-core VM the machine's speed itself varies by tens of percent from
 # one minute to the next, so unpaired medians can disagree between runs.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-script_name=bench
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+script_name=bench-api
 # shellcheck source=../testbed/lib.sh
 . "$repo/testbed/lib.sh"
 seconds=${BENCH_SECONDS:-3}

@@ -13,19 +13,18 @@
 # and --exit-at-end; kcat runs `-C -o beginning -e` without a group. Every
 # process this script starts is stopped by pid on exit.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-script_name=bench
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+script_name=bench-consumer
 # shellcheck source=../testbed/lib.sh
 . "$repo/testbed/lib.sh"
-records=${BENCH_RECORDS:-500000}
-rounds=${BENCH_ROUNDS:-3}
-target_dir=${CARGO_TARGET_DIR:-$repo/target}
-
 if ! command -v kcat >/dev/null 2>&1; then
   echo "consumer/bench.sh needs kcat: install it with 'apt-get install -y kcat' (Debian)" >&2
   exit 1
 fi
+
+records=${BENCH_RECORDS:-500000}
+rounds=${BENCH_ROUNDS:-3}
+target_dir=${CARGO_TARGET_DIR:-$repo/target}
 
 echo "==> building hello-consumer (release)" >&2
 (cd "$repo" && cargo build --release --locked -p hello-consumer)

@@ -66,11 +66,7 @@ pub fn factorial(n: u32) -> BigUint {
 /// or a float.
 pub fn render_body(n: u32) -> Vec<u8> {
     let digits = factorial(n).to_str_radix(10);
-    let mut body = Vec::with_capacity(digits.len() + 14);
-    body.extend_from_slice(b"{\"factorial\":");
-    body.extend_from_slice(digits.as_bytes());
-    body.push(b'}');
-    body
+    [b"{\"factorial\":".as_slice(), digits.as_bytes(), b"}"].concat()
 }
 
 #[cfg(test)]

@@ -37,6 +37,21 @@ fn config(message: &str) -> String {
     )
 }
 
+/// Creates `object` in `namespace`, or fails the test naming its kind.
+async fn create<K>(client: &Client, namespace: &str, object: &K)
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + serde::Serialize,
+{
+    KubeApi::<K>::namespaced(client.clone(), namespace)
+        .create(&PostParams::default(), object)
+        .await
+        .unwrap_or_else(|e| panic!("create {}: {e}", K::kind(&())));
+}
+
 /// A namespace with the ConfigMap and a ServiceAccount allowed only
 /// get/list/watch on it; returns a kubeconfig file for that account.
 async fn least_privilege_kubeconfig(client: &Client, namespace: &str) -> std::path::PathBuf {
@@ -51,22 +66,13 @@ async fn least_privilege_kubeconfig(client: &Client, namespace: &str) -> std::pa
         )
         .await
         .expect("namespace");
-    let post = PostParams::default();
-    KubeApi::<ConfigMap>::namespaced(client.clone(), namespace)
-        .create(&post, &configmap_with("config.yaml", &config("Hello")))
-        .await
-        .expect("configmap");
-    let accounts = KubeApi::<ServiceAccount>::namespaced(client.clone(), namespace);
-    accounts
-        .create(
-            &post,
-            &ServiceAccount {
-                metadata: meta("hello-api"),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("service account");
+    let configmap = configmap_with("config.yaml", &config("Hello"));
+    create(client, namespace, &configmap).await;
+    let account = ServiceAccount {
+        metadata: meta("hello-api"),
+        ..Default::default()
+    };
+    create(client, namespace, &account).await;
     let role = Role {
         metadata: meta("hello-api"),
         rules: Some(vec![PolicyRule {
@@ -77,10 +83,7 @@ async fn least_privilege_kubeconfig(client: &Client, namespace: &str) -> std::pa
             ..Default::default()
         }]),
     };
-    KubeApi::<Role>::namespaced(client.clone(), namespace)
-        .create(&post, &role)
-        .await
-        .expect("role");
+    create(client, namespace, &role).await;
     let binding = RoleBinding {
         metadata: meta("hello-api"),
         role_ref: RoleRef {
@@ -95,10 +98,7 @@ async fn least_privilege_kubeconfig(client: &Client, namespace: &str) -> std::pa
             ..Default::default()
         }]),
     };
-    KubeApi::<RoleBinding>::namespaced(client.clone(), namespace)
-        .create(&post, &binding)
-        .await
-        .expect("role binding");
+    create(client, namespace, &binding).await;
     let request = TokenRequest {
         spec: TokenRequestSpec {
             audiences: vec![],
@@ -107,8 +107,8 @@ async fn least_privilege_kubeconfig(client: &Client, namespace: &str) -> std::pa
         },
         ..Default::default()
     };
-    let token = accounts
-        .create_token_request("hello-api", &post, &request)
+    let token = KubeApi::<ServiceAccount>::namespaced(client.clone(), namespace)
+        .create_token_request("hello-api", &PostParams::default(), &request)
         .await
         .expect("token request")
         .status

@@ -81,15 +81,19 @@ async fn namespace() -> (Client, String) {
     crate::support::namespace("fargate", &[]).await
 }
 
-fn operator(client: &Client, ns: &str, profiles: FargateProfiles) -> tokio::task::JoinHandle<()> {
-    spawn_operator(client, ns, context(client, "test").with_fargate(profiles))
-}
-
-/// Applies a HelloApi and returns its FargateProfileMatched condition.
-async fn condition(client: &Client, ns: &str, spec: serde_json::Value) -> (String, String) {
-    apply_helloapi(client, ns, "demo", spec).await;
+/// Starts an operator that reads cluster hello's Fargate profiles from `eks`,
+/// applies a HelloApi asking for Fargate and returns the operator's task and
+/// the HelloApi's FargateProfileMatched condition (status, message).
+async fn fargate_condition(
+    client: &Client,
+    ns: &str,
+    eks: aws_sdk_eks::Client,
+) -> (tokio::task::JoinHandle<()>, String, String) {
+    let profiles = FargateProfiles::new(eks, "hello", Duration::ZERO);
+    let operator = spawn_operator(client, ns, context(client, "test").with_fargate(profiles));
+    apply_helloapi(client, ns, "demo", json!({"compute": "fargate"})).await;
     let api = Api::<hello_crds::HelloApi>::namespaced(client.clone(), ns);
-    eventually_async(Duration::from_secs(30), async || {
+    let (status, message) = eventually_async(Duration::from_secs(30), async || {
         let c = api
             .get("demo")
             .await
@@ -100,7 +104,8 @@ async fn condition(client: &Client, ns: &str, spec: serde_json::Value) -> (Strin
         Some((c.status, c.message))
     })
     .await
-    .expect("no FargateProfileMatched condition")
+    .expect("no FargateProfileMatched condition");
+    (operator, status, message)
 }
 
 #[tokio::test]
@@ -111,24 +116,14 @@ async fn a_selecting_profile_is_named_and_a_missing_one_is_reported() {
     let (_, unmatched_ns) = namespace().await;
     create_cluster_with_profile(&eks, "hello", &matched_ns).await;
 
-    let a = operator(
-        &client,
-        &matched_ns,
-        FargateProfiles::new(eks.clone(), "hello", Duration::ZERO),
-    );
-    let (status, message) = condition(&client, &matched_ns, json!({"compute": "fargate"})).await;
+    let (a, status, message) = fargate_condition(&client, &matched_ns, eks.clone()).await;
     assert_eq!(status, "True", "{message}");
     assert!(
         message.contains("hello-apis"),
         "names the profile: {message}"
     );
 
-    let b = operator(
-        &client,
-        &unmatched_ns,
-        FargateProfiles::new(eks.clone(), "hello", Duration::ZERO),
-    );
-    let (status, message) = condition(&client, &unmatched_ns, json!({"compute": "fargate"})).await;
+    let (b, status, message) = fargate_condition(&client, &unmatched_ns, eks).await;
     assert_eq!(status, "False", "{message}");
     assert!(
         message.contains(&unmatched_ns),
@@ -147,12 +142,7 @@ async fn an_unreachable_eks_api_gives_unknown_and_the_reconcile_goes_on() {
     let (client, ns) = namespace().await;
     // Nothing listens on this port.
     let eks = eks(&format!("http://127.0.0.1:{}", free_port())).await;
-    let op = operator(
-        &client,
-        &ns,
-        FargateProfiles::new(eks, "hello", Duration::ZERO),
-    );
-    let (status, message) = condition(&client, &ns, json!({"compute": "fargate"})).await;
+    let (op, status, message) = fargate_condition(&client, &ns, eks).await;
     assert_eq!(status, "Unknown", "{message}");
     assert!(message.contains("EKS cluster hello"), "{message}");
     let cm = Api::<ConfigMap>::namespaced(client.clone(), &ns)

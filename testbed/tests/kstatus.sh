@@ -79,6 +79,27 @@ ready_conds() {
   cond Stalled False AsExpected ""
 }
 
+# create_ready NAME: a HelloApi whose status says generation $gen is Ready.
+create_ready() {
+  local c
+  create "$1" >/dev/null
+  mapfile -t c < <(ready_conds)
+  set_status "$1" "${c[@]}" >/dev/null
+}
+
+# rolling_out NAME RUNNING DOING DEGRADED_STATUS DEGRADED_REASON DEGRADED_MESSAGE:
+# generation $gen rolls out with RUNNING of 2 API pods on it; the rollout
+# message ends in DOING.
+rolling_out() {
+  local progress="Rolling out generation $gen: $3"
+  set_status "$1" \
+    "$(cond Ready False RollingOut "$2/2 API pods run generation $gen")" \
+    "$(cond Progressing True RollingOut "$progress")" \
+    "$(cond Degraded "$4" "$5" "$6")" \
+    "$(cond Reconciling True RollingOut "$progress")" \
+    "$(cond Stalled False AsExpected "")"
+}
+
 # kstatus_says NAME LINE: kstatus prints exactly LINE for NAME (and exits 0).
 kstatus_says() {
   local got
@@ -89,29 +110,17 @@ kstatus_says() {
 # ---------------------------------------------------------------- one-shot
 pull="pod ready-5f6d7c9b8-q7w2z, container hello-api: image hello-api:typo cannot be pulled (ImagePullBackOff); the pods of generation 0 keep serving"
 
-create ready >/dev/null
-mapfile -t c < <(ready_conds)
-set_status ready "${c[@]}" >/dev/null
+create_ready ready
 check "ready (Ready=True, Reconciling=False, Stalled=False): Current, and not Ready's own message" \
   kstatus_says ready "Current: Resource is Ready"
 
 create rolling >/dev/null
-set_status rolling \
-  "$(cond Ready False RollingOut "1/2 API pods run generation 1")" \
-  "$(cond Progressing True RollingOut "Rolling out generation 1: 1/2 API pods updated")" \
-  "$(cond Degraded False AsExpected "")" \
-  "$(cond Reconciling True RollingOut "Rolling out generation 1: 1/2 API pods updated")" \
-  "$(cond Stalled False AsExpected "")" >/dev/null
+rolling_out rolling 1 "1/2 API pods updated" False AsExpected "" >/dev/null
 check "rolling out (Reconciling=True): InProgress with Reconciling's message" \
   kstatus_says rolling "InProgress: Rolling out generation 1: 1/2 API pods updated"
 
 create stuck >/dev/null
-set_status stuck \
-  "$(cond Ready False RollingOut "0/2 API pods run generation 1")" \
-  "$(cond Progressing True RollingOut "Rolling out generation 1: 0/2 API pods ready")" \
-  "$(cond Degraded True ImagePullBackOff "$pull")" \
-  "$(cond Reconciling True RollingOut "Rolling out generation 1: 0/2 API pods ready")" \
-  "$(cond Stalled False AsExpected "")" >/dev/null
+rolling_out stuck 0 "0/2 API pods ready" True ImagePullBackOff "$pull" >/dev/null
 check "stuck before the deadline (Degraded=True ImagePullBackOff, Reconciling=True): InProgress; Degraded is not read" \
   kstatus_says stuck "InProgress: Rolling out generation 1: 0/2 API pods ready"
 
@@ -134,9 +143,7 @@ set_status invalid \
 check "invalid spec (Stalled=True InvalidSpec): Failed with Stalled's message" \
   kstatus_says invalid "Failed: spec.replicas: must not be negative"
 
-create unobserved >/dev/null
-mapfile -t c < <(ready_conds)
-set_status unobserved "${c[@]}" >/dev/null
+create_ready unobserved
 kubectl patch helloapi unobserved -n "$ns" --type=merge -p '{"spec":{"replicas":3}}' >/dev/null
 check "the spec edit made generation 2" [ "$(kubectl get helloapi unobserved -n "$ns" -o jsonpath='{.metadata.generation}')" = 2 ]
 check "not observed (observedGeneration 1 < generation 2, Ready=True of generation 1): InProgress" \
@@ -161,9 +168,7 @@ set_status both \
 check "Stalled=True and Reconciling=True: the first in the list decides (Stalled first: Failed)" \
   kstatus_says both "Failed: listed first"
 
-create deleting >/dev/null
-mapfile -t c < <(ready_conds)
-set_status deleting "${c[@]}" >/dev/null
+create_ready deleting
 kubectl patch helloapi deleting -n "$ns" --type=merge -p '{"metadata":{"finalizers":["test/hold"]}}' >/dev/null
 check "delete (held by the finalizer test/hold)" kubectl delete helloapi deleting -n "$ns" --wait=false
 check "deleting (deletionTimestamp set, status still Ready): Terminating" \
