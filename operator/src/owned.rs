@@ -1,8 +1,9 @@
 //! What the operator owns, as one table of child kinds. The table drives the
-//! controller's watches, a metadata cache per kind (what exists, so apply can
-//! tell a create from an update without a GET, and skip a child nobody
-//! changed since its last apply), and prune (what this HelloApi controls that
-//! the spec no longer asks for).
+//! controller's watches, a cache per kind (what exists, so apply can tell a
+//! create from an update without a GET, and skip a child nobody changed
+//! since its last apply; for Deployments and Ingresses also their status, so
+//! a reconcile woken by a status reads it without a GET), and prune (what
+//! this HelloApi controls that the spec no longer asks for).
 //!
 //! Apply takes only kinds of this table ([`OwnedKind`]), so a new field of
 //! `Children` of a new kind does not compile until the kind is listed here,
@@ -16,7 +17,9 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, PodSpec, PodTemplateSpec, Service, ServiceAccount,
+};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -24,6 +27,8 @@ use kube::api::{DeleteParams, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
+
+use crate::reconcile::rollout::REVISION;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -39,7 +44,96 @@ pub trait OwnedKind:
     + Sync
     + 'static
 {
-    fn cache(caches: &OwnedCaches) -> &Store<PartialObjectMeta<Self>>;
+    /// What its cache keeps of each object.
+    type Cached: CachedChild<Self>;
+    fn cache(caches: &OwnedCaches) -> &Store<Self::Cached>;
+}
+
+/// What a cache keeps of one child of kind `K`: its metadata, or, for the
+/// kinds whose status a reconcile reads, the object, trimmed.
+pub trait CachedChild<K>:
+    Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + Debug
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+    /// Drops what nothing reads before it is cached: at thousands of
+    /// children, managed fields and pod templates would be most of the
+    /// memory.
+    fn trim(&mut self);
+
+    /// The child, status included, as the watch last saw it; `None` where
+    /// the cache keeps only metadata.
+    fn object(&self) -> Option<K>;
+}
+
+impl<K> CachedChild<K> for PartialObjectMeta<K>
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + Debug
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
+{
+    fn trim(&mut self) {
+        self.metadata.managed_fields = None;
+        self.metadata.annotations = None;
+    }
+
+    fn object(&self) -> Option<K> {
+        None
+    }
+}
+
+/// What the rollout status reads of a Deployment: its metadata (the
+/// revision annotation among them), replicas, selector, the first
+/// container's image, and the status.
+impl CachedChild<Deployment> for Deployment {
+    fn trim(&mut self) {
+        self.metadata.managed_fields = None;
+        if let Some(annotations) = self.metadata.annotations.as_mut() {
+            annotations.retain(|key, _| key == REVISION);
+        }
+        if let Some(spec) = self.spec.as_mut() {
+            let first = spec
+                .template
+                .spec
+                .as_mut()
+                .and_then(|pod| pod.containers.drain(..).next());
+            spec.template = PodTemplateSpec {
+                metadata: None,
+                spec: first.map(|container| PodSpec {
+                    containers: vec![Container {
+                        name: container.name,
+                        image: container.image,
+                        ..Container::default()
+                    }],
+                    ..PodSpec::default()
+                }),
+            };
+        }
+    }
+
+    fn object(&self) -> Option<Deployment> {
+        Some(self.clone())
+    }
+}
+
+/// What the status reads of an Ingress: its load balancer's address.
+impl CachedChild<Ingress> for Ingress {
+    fn trim(&mut self) {
+        self.metadata.managed_fields = None;
+        self.metadata.annotations = None;
+    }
+
+    fn object(&self) -> Option<Ingress> {
+        Some(self.clone())
+    }
 }
 
 /// One child the apply step wrote: its kind and name.
@@ -54,20 +148,21 @@ pub struct Orphan {
 }
 
 macro_rules! owned_kinds {
-    ($($kind:ty => $field:ident),+ $(,)?) => {
-        /// The metadata of every object of each owned kind that carries the
-        /// operator's label, as the watches last saw it.
+    ($($kind:ty => $field:ident: $cached:ty),+ $(,)?) => {
+        /// Every object of each owned kind that carries the operator's
+        /// label, as the watches last saw it ([`CachedChild`]).
         pub struct OwnedCaches {
-            $($field: Store<PartialObjectMeta<$kind>>,)+
+            $($field: Store<$cached>,)+
         }
 
         /// The writing halves of [`OwnedCaches`], moved into the watches.
         pub struct OwnedWriters {
-            $(pub $field: reflector::store::Writer<PartialObjectMeta<$kind>>,)+
+            $(pub $field: reflector::store::Writer<$cached>,)+
         }
 
         $(impl OwnedKind for $kind {
-            fn cache(caches: &OwnedCaches) -> &Store<PartialObjectMeta<Self>> {
+            type Cached = $cached;
+            fn cache(caches: &OwnedCaches) -> &Store<$cached> {
                 &caches.$field
             }
         })+
@@ -83,8 +178,9 @@ macro_rules! owned_kinds {
             /// its watch event would.
             pub fn saw(&mut self, plural: &str, object: serde_json::Value) {
                 $(if plural == <$kind as Resource>::plural(&()) {
-                    let meta: PartialObjectMeta<$kind> = serde_json::from_value(object).unwrap();
-                    self.$field.apply_watcher_event(&watcher::Event::Apply(meta));
+                    let mut cached: $cached = serde_json::from_value(object).unwrap();
+                    cached.trim();
+                    self.$field.apply_watcher_event(&watcher::Event::Apply(cached));
                     return;
                 })+
                 panic!("not an owned kind: {plural}");
@@ -116,7 +212,7 @@ macro_rules! owned_kinds {
                 kept: &BTreeSet<ChildKey>,
             ) -> Vec<Orphan> {
                 let mut orphans = Vec::new();
-                $(orphans.extend(orphans_of(&self.$field, client, namespace, owner_uid, kept));)+
+                $(orphans.extend(orphans_of::<$kind>(&self.$field, client, namespace, owner_uid, kept));)+
                 orphans
             }
         }
@@ -142,18 +238,18 @@ macro_rules! owned_kinds {
     };
 }
 
-// The table. ServiceAccounts are the API's and the consumer's; Deployments
-// likewise.
+// The table: each kind, its cache, and what the cache keeps. ServiceAccounts
+// are the API's and the consumer's; Deployments likewise.
 owned_kinds! {
-    ConfigMap => config_maps,
-    ServiceAccount => service_accounts,
-    Role => roles,
-    RoleBinding => role_bindings,
-    Deployment => deployments,
-    Service => services,
-    Ingress => ingresses,
-    PodDisruptionBudget => pod_disruption_budgets,
-    NetworkPolicy => network_policies,
+    ConfigMap => config_maps: PartialObjectMeta<ConfigMap>,
+    ServiceAccount => service_accounts: PartialObjectMeta<ServiceAccount>,
+    Role => roles: PartialObjectMeta<Role>,
+    RoleBinding => role_bindings: PartialObjectMeta<RoleBinding>,
+    Deployment => deployments: Deployment,
+    Service => services: PartialObjectMeta<Service>,
+    Ingress => ingresses: Ingress,
+    PodDisruptionBudget => pod_disruption_budgets: PartialObjectMeta<PodDisruptionBudget>,
+    NetworkPolicy => network_policies: PartialObjectMeta<NetworkPolicy>,
 }
 
 impl OwnedCaches {
@@ -162,37 +258,38 @@ impl OwnedCaches {
         let key = ObjectRef::new(name).within(namespace);
         K::cache(self).get(&key)?.resource_version()
     }
+
+    /// The child with its status, where its kind's cache keeps objects.
+    pub fn object<K: OwnedKind>(&self, namespace: &str, name: &str) -> Option<K> {
+        let key = ObjectRef::new(name).within(namespace);
+        K::cache(self).get(&key)?.object()
+    }
 }
 
-/// The metadata watch of one kind, filling `writer`. Managed fields and
-/// annotations are dropped before they are cached: nothing here reads them,
-/// and at thousands of children they would be most of the memory.
+/// The watch of one kind, filling `writer`, trimmed before it is cached.
 fn cached<K: OwnedKind>(
-    writer: reflector::store::Writer<PartialObjectMeta<K>>,
+    writer: reflector::store::Writer<K::Cached>,
     applied: Arc<LastApplies>,
     client: &Client,
     namespace: Option<&str>,
     config: &watcher::Config,
-) -> impl futures::Stream<Item = Result<PartialObjectMeta<K>, watcher::Error>> + Send + 'static {
+) -> impl futures::Stream<Item = Result<K::Cached, watcher::Error>> + Send + 'static {
     // An Api of PartialObjectMeta makes metadata-only requests.
-    let api: Api<PartialObjectMeta<K>> = match namespace {
+    let api: Api<K::Cached> = match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
     watcher(api, config.clone())
         .default_backoff()
-        .modify(|meta: &mut PartialObjectMeta<K>| {
-            meta.metadata.managed_fields = None;
-            meta.metadata.annotations = None;
-        })
+        .modify(|cached: &mut K::Cached| CachedChild::<K>::trim(cached))
         .reflect(writer)
         .touched_objects()
-        .try_filter(move |meta| futures::future::ready(!applied.wrote(meta)))
+        .try_filter(move |seen| futures::future::ready(!applied.wrote::<K>(seen)))
         .boxed()
 }
 
 fn orphans_of<K: OwnedKind>(
-    cache: &Store<PartialObjectMeta<K>>,
+    cache: &Store<K::Cached>,
     client: &Client,
     namespace: &str,
     owner_uid: &str,
@@ -202,8 +299,8 @@ fn orphans_of<K: OwnedKind>(
     cache
         .state()
         .into_iter()
-        .filter(|meta| meta.metadata.namespace.as_deref() == Some(namespace))
-        .filter(|meta| meta.metadata.deletion_timestamp.is_none())
+        .filter(|meta| meta.meta().namespace.as_deref() == Some(namespace))
+        .filter(|meta| meta.meta().deletion_timestamp.is_none())
         .filter(|meta| {
             meta.owner_references()
                 .iter()
@@ -268,7 +365,7 @@ impl OwnedCaches {
         let Some(cached) = K::cache(self).get(&key) else {
             return false;
         };
-        let seen = &cached.metadata;
+        let seen = cached.meta();
         if seen.resource_version.as_ref() == Some(&last.version) {
             return true;
         }
@@ -315,7 +412,7 @@ impl LastApplies {
 
     /// Whether `seen` is the object as this operator's last apply of it
     /// returned it, by the resourceVersion.
-    pub fn wrote<K: OwnedKind>(&self, seen: &PartialObjectMeta<K>) -> bool {
+    pub fn wrote<K: OwnedKind>(&self, seen: &K::Cached) -> bool {
         let Some(owner) = seen
             .owner_references()
             .iter()
@@ -328,12 +425,54 @@ impl LastApplies {
         by_owner
             .get(&owner.uid)
             .and_then(|children| children.get(&child))
-            .is_some_and(|last| seen.metadata.resource_version.as_ref() == Some(&last.version))
+            .is_some_and(|last| seen.meta().resource_version.as_ref() == Some(&last.version))
     }
 
     /// Forgets the HelloApis that are gone (their children go with them).
     pub fn retain_owners(&self, live: impl Fn(&str) -> bool) {
         let mut by_owner = self.by_owner.lock().unwrap_or_else(|e| e.into_inner());
         by_owner.retain(|uid, _| live(uid));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::fixtures::{FULL, helloapi, images};
+    use serde_json::json;
+
+    #[test]
+    fn a_cached_deployment_keeps_what_the_rollout_status_reads_and_no_pod_template() {
+        let api = helloapi(FULL);
+        let built = crate::build::children(&api, &images(), &Default::default())
+            .unwrap()
+            .deployment;
+        let mut seen = serde_json::to_value(&built).unwrap();
+        seen["metadata"]["annotations"] = json!({REVISION: "3", "other": "x"});
+        seen["metadata"]["managedFields"] = json!([{"manager": "hello-operator"}]);
+        seen["status"] = json!({"observedGeneration": 2, "replicas": 2, "readyReplicas": 1});
+        let full: Deployment = serde_json::from_value(seen).unwrap();
+        let mut cached = full.clone();
+        cached.trim();
+
+        assert_eq!(cached.status, full.status);
+        assert_eq!(cached.metadata.generation, full.metadata.generation);
+        assert_eq!(cached.metadata.managed_fields, None);
+        assert_eq!(
+            cached.metadata.annotations,
+            Some([(REVISION.to_string(), "3".to_string())].into())
+        );
+        let (spec, full_spec) = (cached.spec.unwrap(), full.spec.unwrap());
+        assert_eq!(spec.replicas, full_spec.replicas);
+        assert_eq!(spec.selector, full_spec.selector);
+        let template_bytes = serde_json::to_vec(&spec.template).unwrap().len();
+        let pod = spec.template.spec.unwrap();
+        let full_pod = full_spec.template.spec.unwrap();
+        assert_eq!(pod.containers.len(), 1);
+        assert_eq!(pod.containers[0].image, full_pod.containers[0].image);
+        assert_eq!(pod.containers[0].env, None);
+        assert!(full_pod.containers[0].env.is_some());
+        assert_eq!(pod.volumes, None);
+        assert!(template_bytes < 200, "{template_bytes} bytes");
     }
 }

@@ -7,7 +7,7 @@ mod fargate_check;
 mod fixtures;
 mod pods;
 mod prune;
-mod rollout;
+pub(crate) mod rollout;
 pub mod status;
 mod validate;
 

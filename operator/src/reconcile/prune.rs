@@ -57,27 +57,20 @@ mod tests {
     use crate::build::fixtures::{FULL, helloapi};
     use crate::reconcile::apply;
     use crate::reconcile::fixtures::{FakeApiserver, watched_context};
-    use k8s_openapi::api::core::v1::ConfigMap;
-    use k8s_openapi::api::networking::v1::Ingress;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-    use kube::api::PartialObjectMeta;
-    use kube::runtime::watcher::Event;
+    use serde_json::json;
 
-    /// The metadata of a `K` named `name` in `shop` whose controller has `uid`.
-    fn controlled<K>(name: &str, uid: &str) -> Event<PartialObjectMeta<K>> {
-        Event::Apply(PartialObjectMeta {
-            types: None,
-            metadata: ObjectMeta {
-                name: Some(name.into()),
-                namespace: Some("shop".into()),
-                owner_references: Some(vec![OwnerReference {
-                    uid: uid.into(),
-                    controller: Some(true),
-                    ..OwnerReference::default()
-                }]),
-                ..ObjectMeta::default()
+    /// An object named `name` in `shop` whose controller has `uid`,
+    /// as its watch event shows it.
+    fn controlled(name: &str, uid: &str) -> serde_json::Value {
+        json!({
+            "metadata": {
+                "name": name,
+                "namespace": "shop",
+                "ownerReferences": [{
+                    "apiVersion": "hello.dev/v1", "kind": "HelloApi", "name": "x",
+                    "uid": uid, "controller": true,
+                }],
             },
-            _phantom: Default::default(),
         })
     }
 
@@ -90,19 +83,11 @@ mod tests {
         let uid = api.metadata.uid.clone().unwrap();
         // Its Ingress, a ConfigMap under a name it no longer uses, and one
         // that another HelloApi controls.
-        writers
-            .ingresses
-            .apply_watcher_event(&controlled::<Ingress>("demo", &uid));
-        writers
-            .config_maps
-            .apply_watcher_event(&controlled::<ConfigMap>("demo-old-responses", &uid));
-        writers
-            .config_maps
-            .apply_watcher_event(&controlled::<ConfigMap>("other-responses", "other-uid"));
+        writers.saw("ingresses", controlled("demo", &uid));
+        writers.saw("configmaps", controlled("demo-old-responses", &uid));
+        writers.saw("configmaps", controlled("other-responses", "other-uid"));
         // Its current ConfigMap, which the apply keeps.
-        writers
-            .config_maps
-            .apply_watcher_event(&controlled::<ConfigMap>("demo-responses", &uid));
+        writers.saw("configmaps", controlled("demo-responses", &uid));
 
         fake.holds("/api/v1/namespaces/shop/configmaps/demo-old-responses");
         fake.holds("/apis/networking.k8s.io/v1/namespaces/shop/ingresses/demo");

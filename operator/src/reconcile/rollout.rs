@@ -12,7 +12,7 @@ use kube::ResourceExt;
 
 /// The Deployment controller's annotation of the revision a ReplicaSet (and
 /// the Deployment, for its newest) stands for.
-const REVISION: &str = "deployment.kubernetes.io/revision";
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
 
 /// Waiting reasons of a container that will not fix themselves.
 const STUCK_WAITING: [&str; 7] = [
