@@ -6,6 +6,8 @@
 #      children, built by the operator's own build functions
 #      (operator/examples/raw_children.rs), are created by as many requests in
 #      flight as the operator's concurrency: the limit of this apiserver.
+#      Then the same again with a forced server-side apply of each child, the
+#      operator's write method: that method's limit.
 #   2. operator: after that namespace is gone, the same HelloApis in a fresh
 #      namespace, again with no operator running; then the operator starts and
 #      is timed until every HelloApi has a status for its generation.
@@ -168,19 +170,23 @@ versions() { # NAMESPACE
 
 kubectl apply --server-side -f "$repo/crds/helloapi.yaml" >/dev/null
 crd_established helloapis.hello.dev >/dev/null
-# raw_phase COUNT: times the raw creation of COUNT HelloApis' children into
-# raw_s, with its CPU and requests, then deletes the namespace.
+# raw_phase COUNT METHOD: times the raw writes (create, or apply: a forced
+# server-side apply, the operator's method) of COUNT HelloApis' children into
+# raw_s, with their CPU (raw_cpu) and requests ($work/raw-METHOD-COUNT), then
+# deletes the namespace.
 raw_phase() {
-  local count=$1 ns out
+  local count=$1 method=$2 ns out
   ns=bench-raw-$count-$(date +%s)
-  say "$count HelloApis: raw creation of their children in $ns"
+  say "$count HelloApis: raw $method of their children in $ns"
   helloapis "$ns" "$count"
   scrape "$work/m0"
   local plane0 plane1
   plane0=$(plane_ticks)
   TIMEFORMAT='%U %S'
-  { time "$raw_bin" --namespace "$ns" "${concurrency_args[@]}" >"$work/raw.out" 2>"$work/raw.err"; } 2>"$work/raw.cpu" ||
-    fail "raw creation" "raw_children failed: $(cat "$work/raw.err")"
+  local method_args=()
+  [ "$method" = apply ] && method_args=(--apply)
+  { time "$raw_bin" --namespace "$ns" "${method_args[@]}" "${concurrency_args[@]}" >"$work/raw.out" 2>"$work/raw.err"; } 2>"$work/raw.cpu" ||
+    fail "raw $method" "raw_children failed: $(cat "$work/raw.err")"
   plane1=$(plane_ticks)
   out=$(cat "$work/raw.out")
   raw_cpu=$(cpu_line "$plane0" "$plane1" "$(awk -v t="$tick" '{printf "%d", ($1 + $2) * t}' "$work/raw.cpu")")
@@ -188,8 +194,8 @@ raw_phase() {
   echo "$out" >&2
   raw_s=$(echo "$out" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
   objects=$(echo "$out" | sed -n 's/.* objects=\([0-9]*\).*/\1/p')
-  [ -n "$raw_s" ] || fail "raw creation" "raw_children printed no time"
-  increase "$work/m0" "$work/m1" >"$work/raw-$count"
+  [ -n "$raw_s" ] || fail "raw $method" "raw_children printed no time"
+  increase "$work/m0" "$work/m1" >"$work/raw-$method-$count"
   gone "$ns" "$count"
 }
 
@@ -296,21 +302,29 @@ for count in $counts; do
   # rounds' ratios. The last round's operator phase also settles and
   # restarts for the idle resync.
   rounds=${HELLO_BENCH_ROUNDS:-$([ "$count" -le 1000 ] && echo 3 || echo 1)}
-  ratios=() raws=() ops=()
+  ratios=() raws=() ops=() apply_ratios=() applies=()
   for round in $(seq 1 "$rounds"); do
     last=$([ "$round" = "$rounds" ] && echo 1 || echo 0)
     if [ $((round % 2)) = 1 ]; then
-      raw_phase "$count"
+      raw_phase "$count" create
+      raw_create_s=$raw_s raw_create_cpu=$raw_cpu
+      raw_phase "$count" apply
+      raw_apply_s=$raw_s raw_apply_cpu=$raw_cpu
       op_phase "$count" "$last"
     else
       op_phase "$count" "$last"
-      raw_phase "$count"
+      raw_phase "$count" apply
+      raw_apply_s=$raw_s raw_apply_cpu=$raw_cpu
+      raw_phase "$count" create
+      raw_create_s=$raw_s raw_create_cpu=$raw_cpu
     fi
-    raws+=("$raw_s") ops+=("$op_s")
-    ratios+=("$(awk -v o="$op_s" -v r="$raw_s" 'BEGIN {printf "%.2f", o / r}')")
-    say "round $round of $rounds: raw $raw_s s, operator $op_s s, ratio ${ratios[-1]}"
+    raws+=("$raw_create_s") applies+=("$raw_apply_s") ops+=("$op_s")
+    ratios+=("$(awk -v o="$op_s" -v r="$raw_create_s" 'BEGIN {printf "%.2f", o / r}')")
+    apply_ratios+=("$(awk -v o="$op_s" -v r="$raw_apply_s" 'BEGIN {printf "%.2f", o / r}')")
+    say "round $round of $rounds: raw create $raw_create_s s, raw apply $raw_apply_s s, operator $op_s s, ratios ${ratios[-1]} and ${apply_ratios[-1]}"
   done
   ratio=$(median "${ratios[@]}")
+  apply_ratio=$(median "${apply_ratios[@]}")
   verdict=$(awk -v x="$ratio" 'BEGIN {print (x <= 1.5 ? "met" : "NOT met")}')
   rss_verdict=$(awk -v a="$rss" -v b="$restart_rss" 'BEGIN {print (a < 150 * 1024 && b < 150 * 1024 ? "met" : "NOT met")}')
   writes_verdict=$([ "$writes" = 0 ] && echo met || echo "NOT met")
@@ -318,18 +332,22 @@ for count in $counts; do
   op_verbs=$(per_verb "$count" "$lists" <"$work/op-$count")
   printf 'operator bench: %d HelloApis (%s objects), concurrency %s, %d paired rounds\n' "$count" "$objects" "${HELLO_MAX_CONCURRENT_RECONCILES:-default}" "$rounds"
   printf '  raw creation of the children:  %s s\n' "${raws[*]}"
+  printf '  raw server-side apply of them: %s s\n' "${applies[*]}"
   printf '  operator convergence:          %s s\n' "${ops[*]}"
-  printf '  ratio operator / raw:          %s (median %s; within 1.5x: %s)\n' "${ratios[*]}" "$ratio" "$verdict"
+  printf '  ratio operator / raw creation: %s (median %s; within 1.5x: %s)\n' "${ratios[*]}" "$ratio" "$verdict"
+  printf '  ratio operator / raw apply:    %s (median %s)\n' "${apply_ratios[*]}" "$apply_ratio"
   printf '  reconciles until converged:    %s per HelloApi (last round)\n' "$(awk -v r="$reconciles" -v n="$count" 'BEGIN {printf "%.2f", r / n}')"
-  printf '  CPU, raw creation:             %s (last round)\n' "$raw_cpu"
+  printf '  CPU, raw creation:             %s (last round)\n' "$raw_create_cpu"
+  printf '  CPU, raw apply:                %s (last round)\n' "$raw_apply_cpu"
   printf '  CPU, operator convergence:     %s (last round)\n' "$op_cpu"
   printf '  peak RSS while converging:     %s MiB\n' "$(mib "$rss")"
   printf '  settled (no object changing for 10 s) after: %s s\n' "$settle"
   printf '  full resync after restart:     %s s, peak RSS %s MiB (both under 150 MiB: %s)\n' "$resync" "$(mib "$restart_rss")" "$rss_verdict"
   printf '  writes in an idle resync:      %d objects of %d (target 0: %s)\n' "$writes" "$objects_total" "$writes_verdict"
-  for phase in raw op resync; do
+  for phase in raw-create raw-apply op resync; do
     case $phase in
-      raw) name="raw creation" own=1 ;; # raw_children lists the HelloApis once
+      raw-create) name="raw creation" own=1 ;; # raw_children lists the HelloApis once
+      raw-apply) name="raw apply" own=1 ;;
       op) name="operator convergence" own=$lists ;;
       resync) name="idle resync" own=0 ;;
     esac
@@ -337,12 +355,12 @@ for count in $counts; do
     request_rows+=("| $count | $name | $(per_verb "$count" "$own" <"$work/$phase-$count") |")
     details+=("$count HelloApis, $name (per HelloApi; the bench's own $own LIST of helloapis included):" "$(per_resource "$count" <"$work/$phase-$count")")
   done
-  rows+=("| $count | ${raws[*]} | ${ops[*]} | $ratio | $verdict | $(mib "$rss") MiB | $(mib "$restart_rss") MiB | $rss_verdict | $writes of $objects_total | $writes_verdict | $op_verbs |")
+  rows+=("| $count | ${raws[*]} | ${applies[*]} | ${ops[*]} | $ratio | $verdict | $apply_ratio | $(mib "$rss") MiB | $(mib "$restart_rss") MiB | $rss_verdict | $writes of $objects_total | $writes_verdict | $op_verbs |")
 done
 
 echo
-echo "| HelloApis | raw s (rounds) | operator s (rounds) | median ratio | within 1.5x | peak RSS | restart RSS | under 150 MiB | idle writes | none | requests per HelloApi by verb (operator, last round) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| HelloApis | raw create s (rounds) | raw apply s | operator s | median ratio to create | within 1.5x | median ratio to apply | peak RSS | restart RSS | under 150 MiB | idle writes | none | requests per HelloApi by verb (operator, last round) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "| HelloApis | phase | requests per HelloApi by verb |"

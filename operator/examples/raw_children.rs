@@ -7,8 +7,12 @@
 //! the real HelloApis, so the garbage collector treats these children as the
 //! operator's.
 //!
-//! Prints `raw_children: helloapis=<n> objects=<m> seconds=<s>`, where the
-//! seconds cover the creations only (not the list or the build).
+//! With `--apply` it writes them with a forced server-side apply, the
+//! operator's own write method, instead: the limit for that method.
+//!
+//! Prints `raw_children: helloapis=<n> objects=<m> method=<create|apply>
+//! seconds=<s>`, where the seconds cover the writes only (not the list or the
+//! build).
 //!
 //!   cargo run --release -p hello-operator --example raw_children -- --namespace NS
 
@@ -20,7 +24,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use hello_crds::HelloApi;
 use hello_operator::build::{self, ClusterEndpoints, DefaultImages, EachChild};
 use hello_operator::controller::DEFAULT_MAX_CONCURRENT_RECONCILES;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::{Resource, ResourceExt};
 use serde::Serialize;
 
@@ -32,6 +36,9 @@ struct Args {
     /// Creations in flight at once (the operator's --max-concurrent-reconciles).
     #[arg(long, default_value_t = DEFAULT_MAX_CONCURRENT_RECONCILES, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
+    /// Server-side apply (forced, one field manager) instead of create.
+    #[arg(long)]
+    apply: bool,
     /// The operator's default images (`hello-operator run`'s flags).
     #[command(flatten)]
     images: DefaultImages,
@@ -79,23 +86,30 @@ async fn main() -> anyhow::Result<()> {
         field_manager: Some("hello-bench-raw".into()),
         ..PostParams::default()
     };
+    let apply = PatchParams::apply("hello-bench-raw").force();
+    let method = if args.apply { "apply" } else { "create" };
     let started = Instant::now();
     stream::iter(all)
         .map(|(resource, object)| {
             let api =
                 Api::<DynamicObject>::namespaced_with(client.clone(), &args.namespace, &resource);
-            let params = &params;
+            let (params, apply) = (&params, &apply);
             async move {
-                api.create(params, &object)
-                    .await
-                    .with_context(|| format!("creating {} {}", resource.kind, object.name_any()))
+                let written = if args.apply {
+                    let name = object.name_any();
+                    api.patch(&name, apply, &Patch::Apply(&object)).await
+                } else {
+                    api.create(params, &object).await
+                };
+                written
+                    .with_context(|| format!("{method} of {} {}", resource.kind, object.name_any()))
             }
         })
         .buffer_unordered(args.concurrency.into())
         .try_for_each(|_| async { Ok(()) })
         .await?;
     println!(
-        "raw_children: helloapis={} objects={count} seconds={:.3}",
+        "raw_children: helloapis={} objects={count} method={method} seconds={:.3}",
         helloapis.len(),
         started.elapsed().as_secs_f64()
     );
