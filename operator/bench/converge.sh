@@ -22,6 +22,8 @@
 #   apiserver_request_total.
 # HELLO_MAX_CONCURRENT_RECONCILES sets both sides' concurrency (default: the
 # operator's). HELLO_BENCH_KEEP=1 keeps the work directory (logs, scrapes).
+# HELLO_BENCH_IDLE=0 skips the settle and the idle resync (a sweep of
+# concurrencies needs only the convergence; the settle is most of a run).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 counts=${HELLO_BENCH_COUNT:-${HELLO_BENCH_COUNTS:-1000 5000}}
@@ -303,8 +305,9 @@ for count in $counts; do
   # restarts for the idle resync.
   rounds=${HELLO_BENCH_ROUNDS:-$([ "$count" -le 1000 ] && echo 3 || echo 1)}
   ratios=() raws=() ops=() apply_ratios=() applies=()
+  settle=skipped resync=skipped restart_rss=0 writes=0 objects_total=0
   for round in $(seq 1 "$rounds"); do
-    last=$([ "$round" = "$rounds" ] && echo 1 || echo 0)
+    last=$([ "$round" = "$rounds" ] && [ "${HELLO_BENCH_IDLE:-1}" != 0 ] && echo 1 || echo 0)
     if [ $((round % 2)) = 1 ]; then
       raw_phase "$count" create
       raw_create_s=$raw_s raw_create_cpu=$raw_cpu
@@ -328,6 +331,9 @@ for count in $counts; do
   verdict=$(awk -v x="$ratio" 'BEGIN {print (x <= 1.5 ? "met" : "NOT met")}')
   rss_verdict=$(awk -v a="$rss" -v b="$restart_rss" 'BEGIN {print (a < 150 * 1024 && b < 150 * 1024 ? "met" : "NOT met")}')
   writes_verdict=$([ "$writes" = 0 ] && echo met || echo "NOT met")
+  if [ "$settle" = skipped ]; then
+    rss_verdict="not judged: no restart (HELLO_BENCH_IDLE=0)" writes_verdict="not judged: no idle resync"
+  fi
   lists=1 # the watch's LIST, taken off LIST helloapis
   op_verbs=$(per_verb "$count" "$lists" <"$work/op-$count")
   printf 'operator bench: %d HelloApis (%s objects), concurrency %s, %d paired rounds\n' "$count" "$objects" "${HELLO_MAX_CONCURRENT_RECONCILES:-default}" "$rounds"
@@ -345,6 +351,7 @@ for count in $counts; do
   printf '  full resync after restart:     %s s, peak RSS %s MiB (both under 150 MiB: %s)\n' "$resync" "$(mib "$restart_rss")" "$rss_verdict"
   printf '  writes in an idle resync:      %d objects of %d (target 0: %s)\n' "$writes" "$objects_total" "$writes_verdict"
   for phase in raw-create raw-apply op resync; do
+    [ -f "$work/$phase-$count" ] || continue # no idle resync with HELLO_BENCH_IDLE=0
     case $phase in
       raw-create) name="raw creation" own=1 ;; # raw_children lists the HelloApis once
       raw-apply) name="raw apply" own=1 ;;
