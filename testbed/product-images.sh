@@ -248,9 +248,11 @@ index_digest() {
 }
 
 # The platforms an image's index in the registry holds, one per line.
+# None when the registry does not hold it.
 index_platforms() {
-  skopeo inspect --raw --cert-dir "$(cert_dir)" "docker://$prefix/$1:$key" 2>/dev/null |
-    python3 -c 'import json, sys
+  local raw
+  raw=$(skopeo inspect --raw --cert-dir "$(cert_dir)" "docker://$prefix/$1:$key" 2>/dev/null) || return 0
+  printf '%s' "$raw" | python3 -c 'import json, sys
 m = json.load(sys.stdin)
 for d in m.get("manifests", []):
     print(d["platform"]["os"] + "/" + d["platform"]["architecture"])'
