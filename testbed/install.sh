@@ -10,10 +10,12 @@
 #   testbed/install.sh kube-router   kube-router (the node's NetworkPolicy
 #                                    enforcer) from the Go module proxy
 #   testbed/install.sh images        the pause, probe and coredns OCI images
-#   testbed/install.sh image-tools   what the product's images need (make up):
-#                                    buildah, binutils (readelf), skopeo, and
-#                                    per HELLO_IMAGE_PLATFORMS rustup's targets
-#                                    and Debian's cross toolchains
+#   testbed/install.sh image-tools   what packs the product's images (make up):
+#                                    buildah, skopeo
+#   testbed/install.sh cross-tools   what their release build needs: binutils
+#                                    (readelf), and per HELLO_IMAGE_PLATFORMS
+#                                    rustup's targets and Debian's cross
+#                                    toolchains
 #   testbed/install.sh qemu          qemu-user-static and jq (make test-images)
 #   testbed/install.sh sbom-tools     cargo-cyclonedx and oras (the images' SBOMs)
 #   testbed/install.sh licence-tools  cargo-deny (the licence policy, make test-images)
@@ -171,23 +173,33 @@ install_debian_packages() {
 # Debian's cross toolchain (images/platforms.sh). Checks first, so a second
 # run costs a dpkg-query and a rustup call.
 install_image_tools() {
+  install_debian_packages "image tools" buildah skopeo
+  local p
+  for p in buildah skopeo; do need "$p" "image tools"; done
+}
+
+# What the release build needs for HELLO_IMAGE_PLATFORMS: readelf (it
+# collects each binary's C runtime), and a cross toolchain and the Rust
+# target for each platform other than the host's.
+install_cross_tools() {
   # shellcheck source=images/platforms.sh
   . "$here/../images/platforms.sh"
-  local p platform platforms packages=(buildah binutils skopeo)
+  local platform platforms packages=(binutils)
   IFS=, read -r -a platforms <<<"${HELLO_IMAGE_PLATFORMS:-$(host_platform)}"
   for platform in "${platforms[@]}"; do
     # shellcheck disable=SC2207 # package names, no spaces
-    packages+=($(cross_packages "$platform")) || fail "image tools" "unsupported platform $platform"
+    packages+=($(cross_packages "$platform")) || fail "cross tools" "unsupported platform $platform"
   done
-  install_debian_packages "image tools" "${packages[@]}"
-  for p in buildah readelf skopeo cargo; do need "$p" "image tools"; done
+  install_debian_packages "cross tools" "${packages[@]}"
+  need readelf "cross tools"
+  need cargo "cross tools"
   local target
   for platform in "${platforms[@]}"; do
     target=$(rust_target "$platform")
     if ! rustup target list --installed 2>/dev/null | grep -x "$target" >/dev/null; then
-      need rustup "image tools"
+      need rustup "cross tools"
       say "rustup target add $target"
-      run_step "image tools: rustup target add $target" "$cache/rustup-target.log" rustup target add "$target"
+      run_step "cross tools: rustup target add $target" "$cache/rustup-target.log" rustup target add "$target"
     fi
   done
 }
@@ -686,6 +698,7 @@ case "${1:-all}" in
   licence-tools) install_licence_tools ;;
   node-packages) install_node_packages ;;
   image-tools) install_image_tools ;;
+  cross-tools) install_cross_tools ;;
   qemu) install_qemu ;;
   lint-tools) install_debian_packages "lint tools" shellcheck; need shellcheck "lint tools" ;;
   coredns) install_coredns ;;
@@ -735,5 +748,5 @@ case "${1:-all}" in
     install_etcd
     install_kubernetes
     ;;
-  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|kube-router|images|terraform|terraform-provider-aws|tflint|checkov|kube-score|scanners|terraform-tools|image-tools|qemu|sbom-tools|licence-tools|lint-tools)" ;;
+  *) fail "arguments" "unknown tool '$1' (kubernetes|etcd|helm|kstatus|lua|kafka|msk-iam-auth|moto|all|node|node-packages|coredns|kube-router|images|terraform|terraform-provider-aws|tflint|checkov|kube-score|scanners|terraform-tools|image-tools|cross-tools|qemu|sbom-tools|licence-tools|lint-tools)" ;;
 esac

@@ -128,9 +128,13 @@ build() {
   fi
   local wanted
   wanted=$(IFS=,; echo "${missing[*]}")
-  HELLO_IMAGE_PLATFORMS=$wanted "$here/install.sh" image-tools || fail "image tools" "testbed/install.sh image-tools failed"
-  # The SBOM tools build beside the release build (a new machine's first
-  # make up): its fat LTO links leave a core idle for minutes.
+  HELLO_IMAGE_PLATFORMS=$wanted "$here/install.sh" cross-tools || fail "cross tools" "testbed/install.sh cross-tools failed"
+  # What packs the images (Debian's buildah and skopeo) and the SBOM tools
+  # install beside the release build, which needs neither: on a new machine
+  # that build is make up's longest step, and its fat LTO links leave a core
+  # idle for minutes.
+  "$here/install.sh" image-tools >"$cache/product-images-image-tools.log" 2>&1 &
+  local image_tools_pid=$!
   "$here/install.sh" sbom-tools >"$cache/product-images-sbom-tools.log" 2>&1 &
   local sbom_tools_pid=$!
   # Older sets go first: each is ~100 MB per platform.
@@ -156,6 +160,8 @@ build() {
       fail "build binaries (images/build.sh)" "the sources changed during the release build (key $key at its start, $(source_key) now); nothing was kept: run it again"
     fi
   fi
+  wait "$image_tools_pid" ||
+    fail "image tools" "testbed/install.sh image-tools failed; its output is $cache/product-images-image-tools.log" "$cache/product-images-image-tools.log"
   wait "$sbom_tools_pid" ||
     fail "SBOM tools" "testbed/install.sh sbom-tools failed; its output is $cache/product-images-sbom-tools.log" "$cache/product-images-sbom-tools.log"
   local -a label_args
