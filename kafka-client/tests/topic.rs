@@ -2,7 +2,7 @@
 //! does not auto-create topics.
 
 use hello_kafka::{HelloContext, KafkaArgs, TopicLayout, TopicOutcome, admin_client, ensure_topic};
-use hello_testbed::{TestBed, unique_name};
+use hello_testbed::{TestBed, eventually_async, unique_name};
 use rdkafka::admin::AdminClient;
 use std::time::Duration;
 
@@ -51,5 +51,9 @@ async fn a_missing_topic_is_created_once_with_the_configured_partitions() {
     assert_eq!(first, TopicOutcome::Created);
     let second = ensure_topic(&admin, &topic, settings.layout).await.unwrap();
     assert_eq!(second, TopicOutcome::AlreadyExisted);
-    assert_eq!(partitions(&admin, &topic), Some(2));
+    // A broker's metadata follows the controller's: right after CreateTopics
+    // it may not list the topic yet (seen once in CI: None).
+    let listed =
+        eventually_async(Duration::from_secs(10), async || partitions(&admin, &topic)).await;
+    assert_eq!(listed, Some(2));
 }
