@@ -27,10 +27,10 @@ use kube::api::{DeleteParams, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
-
-use crate::reconcile::rollout::REVISION;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::reconcile::rollout::REVISION;
 
 /// A child kind of the table: namespaced, typed, and with its own cache.
 pub trait OwnedKind:
@@ -274,7 +274,8 @@ fn cached<K: OwnedKind>(
     namespace: Option<&str>,
     config: &watcher::Config,
 ) -> impl futures::Stream<Item = Result<K::Cached, watcher::Error>> + Send + 'static {
-    // An Api of PartialObjectMeta makes metadata-only requests.
+    // An Api of PartialObjectMeta<K> makes metadata-only requests; an Api
+    // of K (Deployments, Ingresses) whole objects.
     let api: Api<K::Cached> = match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
