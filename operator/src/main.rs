@@ -98,12 +98,14 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         ctx = ctx.with_fargate(FargateProfiles::new(eks, cluster, ttl));
     }
     let ctx = Arc::new(ctx);
+    // Ready once connected: a follower waiting for the Lease is healthy too.
+    // Set before the admin server starts: its worker answers at once, and a
+    // first /readyz must not see a process that is only between two lines.
     let readiness = Arc::new(Readiness::default());
+    readiness.set(true);
     let admin = admin::serve(args.metrics_addr, ctx.metrics.clone(), readiness.clone())?;
     let admin_handle = admin.handle();
     tokio::spawn(admin);
-    // Ready once connected: a follower waiting for the Lease is healthy too.
-    readiness.set(true);
     let result = reconcile_until_shutdown(args, client, ctx, instance).await;
     readiness.set(false);
     admin_handle.stop(true).await;
