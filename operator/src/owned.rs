@@ -83,6 +83,11 @@ where
     fn trim(&mut self) {
         self.metadata.managed_fields = None;
         self.metadata.annotations = None;
+        // Only kinds whose generation counts spec edits compare labels
+        // (`holds_as_applied`); the others compare resourceVersions.
+        if !generation_counts_spec(&K::kind(&())) {
+            self.metadata.labels = None;
+        }
     }
 
     fn object(&self) -> Option<K> {
@@ -475,5 +480,34 @@ mod tests {
         assert!(full_pod.containers[0].env.is_some());
         assert_eq!(pod.volumes, None);
         assert!(template_bytes < 200, "{template_bytes} bytes");
+    }
+
+    #[test]
+    fn cached_metadata_keeps_labels_only_where_a_generation_is_compared() {
+        let seen = |kind: &str| {
+            json!({"apiVersion": "v1", "kind": kind, "metadata": {
+                "name": "demo", "namespace": "ns", "resourceVersion": "7", "generation": 2,
+                "labels": {"app.kubernetes.io/managed-by": "hello-operator"},
+                "annotations": {"a": "b"}, "managedFields": [{"manager": "hello-operator"}]}})
+        };
+        let mut config_map: PartialObjectMeta<ConfigMap> =
+            serde_json::from_value(seen("ConfigMap")).unwrap();
+        config_map.trim();
+        let mut pdb: PartialObjectMeta<PodDisruptionBudget> =
+            serde_json::from_value(seen("PodDisruptionBudget")).unwrap();
+        pdb.trim();
+
+        assert_eq!(config_map.metadata.labels, None);
+        assert_eq!(config_map.metadata.resource_version.as_deref(), Some("7"));
+        let labels = pdb
+            .metadata
+            .labels
+            .as_ref()
+            .expect("a PDB's labels are compared");
+        assert_eq!(labels["app.kubernetes.io/managed-by"], "hello-operator");
+        for meta in [&config_map.metadata, &pdb.metadata] {
+            assert_eq!(meta.managed_fields, None);
+            assert_eq!(meta.annotations, None);
+        }
     }
 }
