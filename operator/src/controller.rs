@@ -60,9 +60,14 @@ pub async fn run(client: Client, options: Options, ctx: Arc<Context>) {
         helloapis(client.clone(), ns),
         listed_in_pages().any_semantic(),
     )
-    // Nothing reads a HelloApi's managed fields, and at thousands of
-    // HelloApis they would be a large share of the cache.
-    .modify(|guard| guard.meta_mut().managed_fields = None)
+    // Nothing reads a HelloApi's managed fields or annotations (kubectl's
+    // and Argo CD's client-side apply leave the whole object in one), and at
+    // thousands of HelloApis they would be a large share of the cache.
+    .modify(|guard| {
+        let meta = guard.meta_mut();
+        meta.managed_fields = None;
+        meta.annotations = None;
+    })
     .reflect(writer)
     .applied_objects()
     .predicate_filter(acted_on, Default::default());
